@@ -1,0 +1,6 @@
+"""``python -m dronepatrol``."""
+
+from dronepatrol.cli.main import run
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,142 @@
+"""Fleet file and configuration file (TOML) -> frozen records.
+
+The fleet file describes each drone (product.md, "Default fleet"); keys left out take the
+defaults. The configuration file overrides :class:`~dronepatrol.rules.Rules` values and the
+airport table::
+
+    [rules]
+    max_alt_m = 90
+    airport_radius_m = 9000
+
+    [[airports]]
+    icao = "VTUV"
+    name = "Roi Et Airport"
+    lat = 16.116761
+    lon = 103.773797
+    source = "AIP Thailand"
+    as_of = "2026-11"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from dronepatrol.errors import ConfigError
+from dronepatrol.rules import DEFAULT_RULES, Airport, Rules
+
+GCS_SYSTEM_ID = 254
+DEFAULT_CONNECTIONS = ("tcp:127.0.0.1:5760", "tcp:127.0.0.1:5770", "tcp:127.0.0.1:5780")
+DEFAULT_CAMERA = "dji-mavic3e"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DroneConfig:
+    """One drone of the fleet. Speeds in m/s, endurance in minutes before the reserve."""
+
+    name: str
+    connection: str
+    system_id: int
+    cruise_speed_m_s: float = 10.0
+    endurance_min: float = 25.0
+    camera: str = DEFAULT_CAMERA
+    signing_key: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FleetConfig:
+    """The drones, in launch-site order."""
+
+    drones: tuple[DroneConfig, ...]
+    source: str = "built-in default fleet"
+
+    def __len__(self) -> int:
+        return len(self.drones)
+
+
+def default_drone(index: int) -> DroneConfig:
+    """The default drone ``index`` (0-based): drone1 at tcp:127.0.0.1:5760, system id 1, ..."""
+    return DroneConfig(
+        name=f"drone{index + 1}",
+        connection=f"tcp:127.0.0.1:{5760 + 10 * index}",
+        system_id=index + 1,
+    )
+
+
+def default_fleet(n: int = 3) -> FleetConfig:
+    """``n`` default drones (the ports of ``dronepatrol sim`` and SITL ``-I0``..)."""
+    return FleetConfig(drones=tuple(default_drone(i) for i in range(n)))
+
+
+def load_fleet(path: str | Path | None) -> FleetConfig:
+    """Read a fleet TOML file (``None`` gives the default fleet). Raises :class:`ConfigError`."""
+    if path is None:
+        return default_fleet()
+    data = _read_toml(path)
+    tables = data.get("drones")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError(f"{path}: no [[drones]] table; add one per drone (see README, fleet file)")
+    known = {f.name for f in dataclasses.fields(DroneConfig)}
+    drones = []
+    for i, table in enumerate(tables):
+        where = f"{path}: drone {i + 1}"
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
+        base = dataclasses.asdict(default_drone(i))
+        base.update(table)
+        try:
+            drone = DroneConfig(
+                name=str(base["name"]),
+                connection=str(base["connection"]),
+                system_id=int(base["system_id"]),
+                cruise_speed_m_s=float(base["cruise_speed_m_s"]),
+                endurance_min=float(base["endurance_min"]),
+                camera=str(base["camera"]),
+                signing_key=None if base["signing_key"] is None else str(base["signing_key"]),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {exc}; fix the value's type") from None
+        if not 1 <= drone.system_id <= 255 or drone.system_id == GCS_SYSTEM_ID:
+            raise ConfigError(f"{where}: system_id {drone.system_id} must be 1-253 (254 is the ground station)")
+        if drone.cruise_speed_m_s <= 0 or drone.endurance_min <= 0:
+            raise ConfigError(f"{where}: cruise_speed_m_s and endurance_min must be positive")
+        drones.append(drone)
+    names = [d.name for d in drones]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: drone names must be unique, got {', '.join(names)}")
+    ids = [d.system_id for d in drones]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{path}: system ids must be unique, got {ids}")
+    return FleetConfig(drones=tuple(drones), source=str(path))
+
+
+def load_rules(path: str | Path | None) -> Rules:
+    """Rules from a configuration TOML file (``None`` gives the built-in defaults)."""
+    if path is None:
+        return DEFAULT_RULES
+    data = _read_toml(path)
+    overrides = data.get("rules", {})
+    known = {f.name for f in dataclasses.fields(Rules)} - {"airports", "sources"}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ConfigError(f"{path}: [rules] has unknown key {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    try:
+        values = {k: float(v) for k, v in overrides.items()}
+        if "airports" in data:
+            values["airports"] = tuple(Airport(**a) for a in data["airports"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return dataclasses.replace(DEFAULT_RULES, **values)
+
+
+def _read_toml(path: str | Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None

@@ -1,0 +1,39 @@
+"""Durable file writes: a temporary file in the same folder, flushed, then renamed into place.
+
+A crash never leaves half a file where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from dronepatrol.errors import UsageError
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, protect: tuple[str | Path, ...] = ()) -> Path:
+    """Write ``data`` to ``path`` atomically. Refuses to write over any file in ``protect``
+    (the command's inputs) with :class:`UsageError`."""
+    path = Path(path)
+    target = path.resolve()
+    for p in protect:
+        if p not in ("-", None) and Path(p).exists() and Path(p).resolve() == target:
+            raise UsageError(f"{path}: refusing to overwrite an input file; choose another output path")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str, *, protect: tuple[str | Path, ...] = ()) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"), protect=protect)

@@ -1,0 +1,1 @@
+"""Planning core: survey coverage, patrol routing, fleet split, safety checks. Pure functions."""
