@@ -27,7 +27,7 @@ EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 
 def utm_epsg(lon: float, lat: float) -> int:
     """EPSG code of the WGS 84 UTM zone containing (lon, lat) degrees (north 326xx, south 327xx)."""
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
     return (32600 if lat >= 0 else 32700) + zone
 
 

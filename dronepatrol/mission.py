@@ -193,9 +193,7 @@ def takeoff(alt_m: float, lon: float = 0.0, lat: float = 0.0) -> MissionItem:
     return MissionItem(command=Cmd.NAV_TAKEOFF, frame=_REL, lon=lon, lat=lat, alt_m=alt_m)
 
 
-def waypoint(
-    lon: float, lat: float, alt_m: float, *, hold_s: float = 0.0, accept_radius_m: float = 0.0
-) -> MissionItem:
+def waypoint(lon: float, lat: float, alt_m: float, *, hold_s: float = 0.0, accept_radius_m: float = 0.0) -> MissionItem:
     """NAV_WAYPOINT; ``hold_s`` seconds of hover there, ``accept_radius_m`` (0 = vehicle default)."""
     return MissionItem(
         command=Cmd.NAV_WAYPOINT,
@@ -250,16 +248,12 @@ def photo() -> MissionItem:
 
 def change_speed(speed_m_s: float) -> MissionItem:
     """DO_CHANGE_SPEED: ground speed ``speed_m_s`` (param1 = 1 ground speed, -1 = no throttle change)."""
-    return MissionItem(
-        command=Cmd.DO_CHANGE_SPEED, frame=Frame.MISSION, params=(1.0, speed_m_s, -1.0, 0.0)
-    )
+    return MissionItem(command=Cmd.DO_CHANGE_SPEED, frame=Frame.MISSION, params=(1.0, speed_m_s, -1.0, 0.0))
 
 
 def do_jump(target_seq: int, repeat: int) -> MissionItem:
     """DO_JUMP to mission seq ``target_seq`` (home = 0), ``repeat`` more times (-1 = forever)."""
-    return MissionItem(
-        command=Cmd.DO_JUMP, frame=Frame.MISSION, params=(float(target_seq), float(repeat), 0.0, 0.0)
-    )
+    return MissionItem(command=Cmd.DO_JUMP, frame=Frame.MISSION, params=(float(target_seq), float(repeat), 0.0, 0.0))
 
 
 def rtl() -> MissionItem:

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CAAT_SOURCE = (
-    "CAAT, Regulations on permission to operate unmanned aircraft (B.E. 2562, 2019), "
-    "conditions for operators"
-)
+CAAT_SOURCE = "CAAT, Regulations on permission to operate unmanned aircraft (B.E. 2562, 2019), conditions for operators"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -116,7 +116,7 @@ def run(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as exc:  # noqa: BLE001 - the one place that reports bugs
+    except Exception as exc:
         if level >= 1:
             console.print_exception()
         console.print(

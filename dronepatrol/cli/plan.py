@@ -6,8 +6,7 @@ import importlib
 
 import typer
 
-app = typer.Typer(help="Plan survey or patrol missions over a safety zone, split over the fleet.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Plan survey or patrol missions over a safety zone, split over the fleet.", no_args_is_help=True)
 
 for _name in ("survey", "patrol"):
     try:

@@ -145,9 +145,7 @@ def _reflex_vertices(free: Polygon | MultiPolygon) -> np.ndarray:
             if len(c) < 3:
                 continue
             prev, nxt = np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)
-            cross = (c[:, 0] - prev[:, 0]) * (nxt[:, 1] - c[:, 1]) - (c[:, 1] - prev[:, 1]) * (
-                nxt[:, 0] - c[:, 0]
-            )
+            cross = (c[:, 0] - prev[:, 0]) * (nxt[:, 1] - c[:, 1]) - (c[:, 1] - prev[:, 1]) * (nxt[:, 0] - c[:, 0])
             out.append(c[cross < -1e-9])
     return np.concatenate(out) if out else np.zeros((0, 2))
 
@@ -184,4 +182,4 @@ def line_safe(space: SafeSpace, points: Sequence[XY]) -> bool:
     return all(space.visible(points[k - 1], points[k]) for k in range(1, len(points)))
 
 
-__all__ = ["SafeSpace", "free_region", "line_safe", "LineString"]
+__all__ = ["LineString", "SafeSpace", "free_region", "line_safe"]

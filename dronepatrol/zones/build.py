@@ -63,7 +63,7 @@ def check_zone_text(text: str, source: str, rules: Rules = DEFAULT_RULES) -> Zon
             report.findings.append(
                 Finding(
                     severity="error",
-                    message="no zone: no feature has role \"zone\"",
+                    message='no zone: no feature has role "zone"',
                     hint='draw the safety-zone boundary as a Polygon with "role": "zone"',
                 )
             )

@@ -128,6 +128,6 @@ class SafetyZone:
         """All no-fly areas to avoid merged, metres."""
         return shapely.union_all([n.area_m for n in self.obstacles(authorized=authorized)])
 
-    def to_lonlat(self, geom):  # noqa: ANN001, ANN201 - shapely geometry in, geometry out
+    def to_lonlat(self, geom):
         """A metric geometry of this zone back in lon/lat degrees."""
         return self.frame.to_lonlat(geom)

@@ -181,7 +181,7 @@ def _check_feature(i: int, feat: Any, lone: bool, c: _Collector) -> RawFeature |
         else:
             c.error(
                 "has no role",
-                f'set properties.role to one of {", ".join(ROLES)}',
+                f"set properties.role to one of {', '.join(ROLES)}",
                 **kw,
             )
             return None
