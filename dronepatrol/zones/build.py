@@ -59,7 +59,7 @@ def check_zone_text(text: str, source: str, rules: Rules = DEFAULT_RULES) -> Zon
     report = ZoneReport(source=source, findings=list(raw.findings))
     zones = [f for f in raw.features if f.role == "zone"]
     if not zones:
-        if not any(f.is_error and f.feature is None for f in report.findings):
+        if "zone" not in raw.declared_roles and not any(f.is_error and f.feature is None for f in report.findings):
             report.findings.append(
                 Finding(
                     severity="error",

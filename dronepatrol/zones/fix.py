@@ -49,10 +49,15 @@ def fix_zone_text(text: str, source: str) -> FixResult:
     result = FixResult(document=doc)
     features = doc["features"]
     if len(features) == 1 and isinstance(features[0], dict):
-        props = features[0].setdefault("properties", {}) or {}
-        features[0]["properties"] = props
-        geom = features[0].get("geometry") or {}
-        if "role" not in props and geom.get("type") in POLYGONAL:
+        props = features[0].get("properties")
+        geom = features[0].get("geometry")
+        if (
+            isinstance(props, dict | None)
+            and isinstance(geom, dict)
+            and "role" not in (props or {})
+            and geom.get("type") in POLYGONAL
+        ):
+            props = features[0]["properties"] = props or {}
             props["role"] = "zone"
             result.changes.append('feature 0: set role "zone"')
     before, after = [], []
@@ -88,13 +93,16 @@ def fix_zone_text(text: str, source: str) -> FixResult:
             continue
         try:
             g = shape({"type": "MultiPolygon", "coordinates": polys})
-        except (ValueError, TypeError, shapely.errors.ShapelyError):
+        except (ValueError, TypeError, IndexError, shapely.errors.ShapelyError):
             continue
         is_zone = (feat.get("properties") or {}).get("role") == "zone"
         if is_zone:
-            before.append(g.buffer(0) if not g.is_valid else g)
+            before.append(g if g.is_valid else g.buffer(0))
         if not g.is_valid:
             g = _polygonal(shapely.make_valid(g))
+            if g.is_empty:
+                result.changes.append(f"feature {i}: polygon has no area; redraw it by hand")
+                continue
             result.changes.append(f"feature {i}: made the polygon valid (self-intersections split)")
         if any(not p.exterior.is_ccw or any(h.is_ccw for h in p.interiors) for p in _parts(g)):
             result.changes.append(f"feature {i}: normalised winding (exterior counter-clockwise)")
@@ -107,6 +115,8 @@ def fix_zone_text(text: str, source: str) -> FixResult:
         feat["geometry"] = {"type": new["type"], "coordinates": _lists(new["coordinates"])}
     if before and after:
         b, a = shapely.union_all(before), shapely.union_all(after)
+        if a.is_empty:
+            return result
         c = a.centroid
         frame = LocalFrame.around(c.x, c.y)
         result.zone_area_before_m2 = frame.to_m(b).area

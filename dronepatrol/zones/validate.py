@@ -66,6 +66,7 @@ class RawFeature:
 class RawResult:
     features: list[RawFeature] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    declared_roles: set[str] = field(default_factory=set)  # roles named in the file, valid or not
 
 
 class _Collector:
@@ -106,6 +107,8 @@ def parse_features(text: str) -> RawResult:
     _check_crs(doc, c)
     lone_polygon = len(features) == 1
     for i, feat in enumerate(features):
+        if isinstance(feat, dict) and isinstance(feat.get("properties"), dict):
+            out.declared_roles.add(str(feat["properties"].get("role")))
         raw = _check_feature(i, feat, lone_polygon, c)
         if raw is not None:
             out.features.append(raw)
@@ -258,6 +261,16 @@ def _check_coordinates(gtype: str, coords: Any, c: _Collector, kw: dict) -> tupl
     xs = [p[0] for p in positions]
     ys = [p[1] for p in positions]
     first = (positions[0][0], positions[0][1])
+    in_th = [_in_thailand(x, y) for x, y in zip(xs, ys, strict=True)]
+    swapped_th = [_in_thailand(y, x) for x, y in zip(xs, ys, strict=True)]
+    if not any(in_th) and all(swapped_th):
+        c.error(
+            "positions look swapped (latitude first)",
+            "GeoJSON wants [longitude, latitude]; run with --fix to swap them",
+            where=(first[1], first[0]),
+            **kw,
+        )
+        return True, True
     if any(abs(x) > 180 for x in xs) or any(abs(y) > 90 for y in ys):
         if max(map(abs, xs)) > 1000 or max(map(abs, ys)) > 1000:
             c.error(
@@ -273,16 +286,6 @@ def _check_coordinates(gtype: str, coords: Any, c: _Collector, kw: dict) -> tupl
                 **kw,
             )
         return False, False
-    in_th = [_in_thailand(x, y) for x, y in zip(xs, ys, strict=True)]
-    swapped_th = [_in_thailand(y, x) for x, y in zip(xs, ys, strict=True)]
-    if not any(in_th) and all(swapped_th):
-        c.error(
-            "positions look swapped (latitude first)",
-            "GeoJSON wants [longitude, latitude]; run with --fix to swap them",
-            where=(first[1], first[0]),
-            **kw,
-        )
-        return True, True
     return True, False
 
 
@@ -300,6 +303,10 @@ def _rings(gtype: str, coords: Any) -> list[list[list[float]]]:
 
 def _shape_and_validity(gtype: str, geom_json: dict, c: _Collector, kw: dict) -> Any:
     coords = geom_json["coordinates"]
+    polys = [coords] if gtype == "Polygon" else coords if gtype == "MultiPolygon" else []
+    if any(not poly for poly in polys):
+        c.error("a polygon has no rings", "draw the polygon again or delete the empty part", **kw)
+        return None
     for ring in _rings(gtype, coords):
         if len(ring) < 4:
             c.error(
@@ -319,7 +326,7 @@ def _shape_and_validity(gtype: str, geom_json: dict, c: _Collector, kw: dict) ->
             return None
     try:
         geom = shape(geom_json)
-    except (ValueError, TypeError, AttributeError, shapely.errors.ShapelyError) as exc:
+    except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError) as exc:
         c.error(f"geometry cannot be read: {exc}", "draw the feature again", **kw)
         return None
     if isinstance(geom, Polygon | MultiPolygon):
