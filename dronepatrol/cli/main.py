@@ -125,5 +125,7 @@ def run(argv: list[str] | None = None) -> None:
             soft_wrap=True,
         )
         sys.exit(1)
+    if code == 130:  # typer turns Ctrl-C into exit code 130
+        console.print("[yellow]interrupted[/]")
     if isinstance(code, int):
         sys.exit(code)
