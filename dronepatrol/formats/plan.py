@@ -378,7 +378,8 @@ def _rally(raw: Any, source: str) -> tuple[RallyPoint, ...]:
         where = f"rally point {k + 1}"
         if not isinstance(p, list) or len(p) != 3:
             raise fail(source, where, "is not [lat, lon, alt]", "give three numbers")
-        lat, lon, alt = (num(v, source, where, n) for v, n in zip(p, ("latitude", "longitude", "altitude")))
+        names = ("latitude", "longitude", "altitude")
+        lat, lon, alt = (num(v, source, where, n) for v, n in zip(p, names, strict=True))
         check_latlon(lat, lon, source, where)
         out.append(RallyPoint(lon=lon, lat=lat, alt_m=alt))
     return tuple(out)
