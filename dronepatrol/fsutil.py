@@ -21,17 +21,28 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, protect: tuple[str | Pa
         if p not in ("-", None) and Path(p).exists() and Path(p).resolve() == target:
             raise UsageError(f"{path}: refusing to overwrite an input file; choose another output path")
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777  # keep the mode of the file it replaces
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()  # as open() would create it (mkstemp makes 0600)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | Path, text: str, *, protect: tuple[str | Path, ...] = ()) -> Path:

@@ -8,7 +8,7 @@ import math
 from datetime import UTC, datetime
 
 import pytest
-from missionfixtures import LAKE_LAWN, POLICE_STATION, PROVINCIAL_HALL, legal_missions, mission, phitsanulok, roiet
+from tests.missionfixtures import LAKE_LAWN, POLICE_STATION, PROVINCIAL_HALL, legal_missions, mission, phitsanulok, roiet
 
 from dronepatrol.config import DroneConfig, FleetConfig
 from dronepatrol.errors import SafetyError

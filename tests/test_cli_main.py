@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROIET
+from tests.conftest import ROIET
 
 import dronepatrol.cli.zone as zone_cli
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from missionfixtures import FIXTURES, PHITSANULOK, POLICE_STATION, ROIET, legal_missions, mission
+from tests.missionfixtures import FIXTURES, PHITSANULOK, POLICE_STATION, ROIET, legal_missions, mission
 
 from dronepatrol.cli.main import run
 from dronepatrol.formats.missiondir import read_missions, write_mission_dir

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from missionfixtures import phitsanulok, roiet
+from tests.missionfixtures import phitsanulok, roiet
 from shapely.geometry import Point, Polygon
 
 from dronepatrol.errors import SafetyError

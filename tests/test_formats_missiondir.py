@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from missionfixtures import FIXTURES, assert_same_mission, legal_missions
+from tests.missionfixtures import FIXTURES, assert_same_mission, legal_missions
 
 from dronepatrol.errors import MissionFileError, UsageError
 from dronepatrol.formats.missiondir import read_missions, write_mission_dir

@@ -9,7 +9,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from missionfixtures import FIXTURES, assert_same_mission, legal_missions, missions_st
+from tests.missionfixtures import FIXTURES, assert_same_mission, legal_missions, missions_st
 
 from dronepatrol.errors import MissionFileError
 from dronepatrol.formats import FORMATS, format_for

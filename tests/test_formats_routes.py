@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from missionfixtures import assert_same_mission, legal_missions, missions_st
+from tests.missionfixtures import assert_same_mission, legal_missions, missions_st
 
 from dronepatrol.errors import MissionFileError
 from dronepatrol.formats import FORMATS, kml, routes_geojson

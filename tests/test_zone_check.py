@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GEOFENCES, PHITSANULOK, ROIET
+from tests.conftest import GEOFENCES, PHITSANULOK, ROIET
 
 from dronepatrol.errors import ZoneError
 from dronepatrol.zones import check_zone_text, load_zone

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from dronepatrol.cli.options import ConfigOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, console, emit_json
+from dronepatrol.cli.zone_show import show
 from dronepatrol.config import load_rules
 from dronepatrol.errors import ZoneError
 from dronepatrol.fsutil import atomic_write_text
@@ -19,7 +20,8 @@ from dronepatrol.zones import ZoneReport, check_zone_text, read_text
 from dronepatrol.zones.fix import fix_zone_text
 from dronepatrol.zones.summary import zone_summary
 
-app = typer.Typer(help="Check and repair safety-zone GeoJSON files.", no_args_is_help=True)
+app = typer.Typer(help="Check, repair and map safety-zone GeoJSON files.", no_args_is_help=True)
+app.command("show")(show)
 
 
 @app.command("check")
