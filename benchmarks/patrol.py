@@ -1,0 +1,236 @@
+"""Patrol routing benchmark: ``.venv/bin/python benchmarks/patrol.py [--quick]``.
+
+Random hotspot sets of 10, 50, 100 and 200 points in a 2.5 x 2 km zone with two no-fly areas
+(a hospital block and a 150 m tower circle), legs on shortest safe paths (metres, no dwell). Prints:
+
+- one drone: the planner's tour length vs the exact optimum (N = 10, Held-Karp dynamic programming)
+  and vs a strong reference computed in the same run (N >= 50): the best of OR-Tools' guided local
+  search with a long budget and our iterated local search with a long budget from several starts;
+- three drones (three launch sites): the planner's longest route vs a lower bound
+  LB = max(max over hotspots of the shortest round trip from any launch site to it,
+           HK / 3), where HK is the Held-Karp 1-tree bound (subgradient optimisation) of the
+  min-sum problem: a tour through two copies of each launch site, copies joined at zero cost,
+  whose optimum is at most the sum of any three routes; for N = 10 also the exact min-max optimum
+  (Held-Karp per launch site and subset, then the best split);
+- solve times. Targets (issue 5): optimal at N = 10; within 1 % of the reference at N = 100 in
+  under 2 s; the three-drone longest route within 1.15 x its lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from shapely.geometry import Point, box
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dronepatrol.planning.paths import SafeSpace, free_region
+from dronepatrol.planning.routing import (
+    RoutingProblem,
+    improve_tour,
+    solve_routes,
+    tour_cost,
+)
+
+W, H = 2500.0, 2000.0
+DEPOTS = [(300.0, 300.0), (2200.0, 400.0), (1250.0, 1750.0)]
+
+
+def make_space() -> SafeSpace:
+    zone = box(0, 0, W, H)
+    hospital = box(700, 800, 1100, 1150)
+    tower = Point(1700, 1200).buffer(150, quad_segs=4)
+    return SafeSpace(free_region(zone, [hospital, tower], 10.0))
+
+
+def random_points(space: SafeSpace, n: int, rng: np.random.Generator) -> list[tuple[float, float]]:
+    pts: list[tuple[float, float]] = []
+    while len(pts) < n:
+        p = (float(rng.uniform(0, W)), float(rng.uniform(0, H)))
+        if space.contains(p):
+            pts.append(p)
+    return pts
+
+
+def held_karp(d: np.ndarray) -> tuple[float, np.ndarray]:
+    """Exact closed tour from node 0 over all nodes; also f[S] = best tour from 0 over subset S
+    of nodes 1..m (bitmask), for min-max splits."""
+    m = len(d) - 1
+    full = 1 << m
+    dp = np.full((full, m), np.inf)
+    for j in range(m):
+        dp[1 << j, j] = d[0, j + 1]
+    dd = d[1:, 1:]
+    for s in range(1, full):
+        row = dp[s]
+        if not np.isfinite(row).any():
+            continue
+        for j in range(m):
+            if s & (1 << j):
+                continue
+            cand = row + dd[:, j]
+            best = cand.min()
+            if best < dp[s | (1 << j), j]:
+                dp[s | (1 << j), j] = best
+    close = dp + d[1:, 0][None, :]
+    f = close.min(axis=1)
+    f[0] = 0.0
+    return float(f[full - 1]), f
+
+
+def exact_minmax(dist: np.ndarray, nd: int) -> float:
+    """Exact min-max over ``nd`` launch sites (nodes 0..nd-1), hotspots nd.. (small N only)."""
+    m = len(dist) - nd
+    fs = []
+    for k in range(nd):
+        idx = [k, *range(nd, nd + m)]
+        _, f = held_karp(dist[np.ix_(idx, idx)])
+        fs.append(f)
+    full = (1 << m) - 1
+    best = np.inf
+    # enumerate subset of drone 0, then split the rest between 1 and 2
+    g = np.full(1 << m, np.inf)  # g[S] = best max for drones 1, 2 over S
+    for s in range(1 << m):
+        sub = s
+        val = np.inf
+        while True:
+            val = min(val, max(fs[1][sub], fs[2][s ^ sub]))
+            if sub == 0:
+                break
+            sub = (sub - 1) & s
+        g[s] = val
+    for s in range(1 << m):
+        best = min(best, max(fs[0][s], g[full ^ s]))
+    return float(best)
+
+
+def one_tree_bound(c: np.ndarray, iterations: int = 400) -> float:
+    """Held-Karp 1-tree lower bound of the symmetric TSP with costs ``c`` (subgradient)."""
+    n = len(c)
+    pi = np.zeros(n)
+    best = -np.inf
+    ub = tour_cost(c, improve_tour(c, list(range(n)), kicks=200))
+    step = 2.0
+    stall = 0
+    for _ in range(iterations):
+        cc = c + pi[:, None] + pi[None, :]
+        # Prim on nodes 1..n-1
+        inside = np.zeros(n, dtype=bool)
+        inside[0] = True
+        inside[1] = True
+        key = cc[1].copy()
+        parent = np.full(n, 1)
+        deg = np.zeros(n)
+        cost = 0.0
+        for _k in range(n - 2):
+            key_m = np.where(inside, np.inf, key)
+            j = int(np.argmin(key_m))
+            cost += key_m[j]
+            deg[j] += 1
+            deg[parent[j]] += 1
+            inside[j] = True
+            upd = cc[j] < key
+            key = np.where(upd, cc[j], key)
+            parent = np.where(upd, j, parent)
+        two = np.argsort(cc[0, 1:])[:2] + 1
+        cost += cc[0, two].sum()
+        deg[0] += 2
+        deg[two] += 1
+        val = cost - 2 * pi.sum()
+        if val > best + 1e-9:
+            best, stall = val, 0
+        else:
+            stall += 1
+            if stall > 20:
+                step /= 2
+                stall = 0
+        g = deg - 2
+        if not g.any():
+            return val
+        t = step * (ub - val) / float((g * g).sum())
+        pi = pi + t * g
+    return best
+
+
+def ortools_tsp(d: np.ndarray, seconds: float) -> float:
+    n = len(d)
+    manager = pywrapcp.RoutingIndexManager(n, 1, 0)
+    model = pywrapcp.RoutingModel(manager)
+    cb = model.RegisterTransitMatrix(np.rint(d * 100).astype(np.int64).tolist())
+    model.SetArcCostEvaluatorOfAllVehicles(cb)
+    p = pywrapcp.DefaultRoutingSearchParameters()
+    p.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.SAVINGS
+    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    p.time_limit.FromMilliseconds(int(seconds * 1000))
+    s = model.SolveWithParameters(p)
+    idx, tour = model.Start(0), []
+    while not model.IsEnd(idx):
+        tour.append(manager.IndexToNode(idx))
+        idx = s.Value(model.NextVar(idx))
+    return tour_cost(d, tour)
+
+
+def reference(d: np.ndarray, seconds: float) -> float:
+    starts = 3
+    vals = [ortools_tsp(d, seconds)]
+    for s in range(starts):
+        rng = random.Random(100 + s)
+        t = list(range(1, len(d)))
+        rng.shuffle(t)
+        tour = improve_tour(d, [0, *t], kicks=10**7, rng=rng, deadline=time.perf_counter() + seconds / starts)
+        vals.append(tour_cost(d, tour))
+    return min(vals)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short reference budgets (a smoke run)")
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args()
+    ref_s = 3.0 if args.quick else 20.0
+    space = make_space()
+    rng = np.random.default_rng(args.seed)
+    print(f"zone 2.5 x 2 km, two no-fly areas, seed {args.seed}; lengths in metres")
+    print(f"{'N':>4} {'1-drone':>9} {'reference':>10} {'ratio':>7} {'ref kind':>11} {'time s':>7} | "
+          f"{'3-drone max':>11} {'lower bnd':>10} {'ratio':>6} {'time s':>7}")
+    for n in (10, 50, 100, 200):
+        hot = random_points(space, n, rng)
+        pts = DEPOTS + hot
+        dist = space.distance_matrix(pts)
+        # one drone from launch site 0
+        idx = [0, *range(3, 3 + n)]
+        d1 = dist[np.ix_(idx, idx)]
+        t0 = time.perf_counter()
+        one = solve_routes(RoutingProblem(leg_s=d1, depots=(0,)))
+        t1 = time.perf_counter() - t0
+        if n <= 12:
+            ref, kind = held_karp(d1)[0], "Held-Karp"
+        else:
+            ref, kind = reference(d1, ref_s), f"best of {ref_s:g}s"
+        # three drones
+        t0 = time.perf_counter()
+        three = solve_routes(RoutingProblem(leg_s=dist, depots=(0, 1, 2)))
+        t3 = time.perf_counter() - t0
+        trip = max(min(dist[k, i] + dist[i, k] for k in range(3)) for i in range(3, 3 + n))
+        aug_idx = [0, 0, 1, 1, 2, 2, *range(3, 3 + n)]
+        aug = dist[np.ix_(aug_idx, aug_idx)].copy()
+        aug[:6, :6] = 0.0
+        hk = one_tree_bound(aug)
+        lb = max(trip, hk / 3)
+        extra = ""
+        if n <= 10:
+            opt = exact_minmax(dist, 3)
+            extra = f"  (exact min-max {opt:.0f}: ratio {three.longest_s / opt:.3f})"
+        print(f"{n:>4} {one.longest_s:>9.0f} {ref:>10.0f} {one.longest_s / ref:>7.4f} {kind:>11} {t1:>7.2f} | "
+              f"{three.longest_s:>11.0f} {lb:>10.0f} {three.longest_s / lb:>6.3f} {t3:>7.2f}{extra}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""``dronepatrol plan patrol ZONE -o DIR``: hotspot patrol routes for the fleet (thin command)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from dronepatrol.cli.mission import render_report
+from dronepatrol.cli.options import AuthorizationOpt, ConfigOpt, FleetOpt, JsonOpt
+from dronepatrol.cli.output import Verbosity, console, emit_json, info
+from dronepatrol.config import FleetConfig, default_drone, load_fleet, load_rules
+from dronepatrol.errors import UsageError
+from dronepatrol.formats.incidents import read_incidents
+from dronepatrol.planning.patrol import ORDERS, PatrolPlan, plan_patrol
+from dronepatrol.planning.publish import publish_plan
+from dronepatrol.zones import load_zone
+
+
+def patrol(
+    zone: Annotated[Path, typer.Argument(help="Safety-zone GeoJSON with hotspots and launch sites.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory. Default: missions/<name>.")
+    ] = None,
+    drones: Annotated[int, typer.Option("--drones", min=1, help="Number of drones (launch sites in order).")] = 3,
+    alt: Annotated[float, typer.Option("--alt", help="Patrol altitude, metres above home.")] = 50.0,
+    dwell: Annotated[
+        float | None,
+        typer.Option("--dwell", help="Seconds of loiter at every hotspot (default per kind, or its dwell_s)."),
+    ] = None,
+    loops: Annotated[
+        str, typer.Option("--loops", help="Times to fly the route (DO_JUMP), or 'max' for the battery's worth.")
+    ] = "1",
+    min_priority: Annotated[
+        int, typer.Option("--min-priority", help="Leave out hotspots whose priority is below this (1-5).")
+    ] = 1,
+    incidents: Annotated[
+        Path | None,
+        typer.Option("--incidents", help="Reported incidents CSV: lat, lon, time, type, description."),
+    ] = None,
+    order: Annotated[
+        str, typer.Option("--order", help="best (shortest) or shuffle (seeded, within 10% of the best).")
+    ] = "best",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of --order shuffle: another seed, another order.")] = 0,
+    speed: Annotated[float | None, typer.Option("--speed", help="Cruise speed m/s (default: the fleet's).")] = None,
+    margin: Annotated[
+        float | None,
+        typer.Option("--margin", min=0.0, help="Metres kept from the zone edge and no-fly areas (default 10)."),
+    ] = None,
+    fleet: FleetOpt = None,
+    config: ConfigOpt = None,
+    authorization: AuthorizationOpt = None,
+    name: Annotated[str | None, typer.Option("--name", help="Plan name (default patrol-<zone file>).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Plan a patrol over the zone's hotspots, split over the drones, and write the mission files.
+
+    Priorities rise where no working CCTV watches and where incidents were reported; the longest
+    drone's patrol time is minimised; safety checks run before anything is written (exit 5).
+    """
+    if order not in ORDERS:
+        raise UsageError(f"--order {order!r}: choose {' or '.join(ORDERS)}")
+    rules = load_rules(config)
+    fleet_cfg = _fleet(load_fleet(fleet), drones, fleet is not None)
+    safety_zone = load_zone(zone, rules)
+    reports = read_incidents(incidents) if incidents is not None else ()
+    plan = plan_patrol(
+        safety_zone,
+        fleet=fleet_cfg,
+        rules=rules,
+        alt_m=alt,
+        dwell=dwell,
+        loops=loops,
+        min_priority=min_priority,
+        incidents=reports,
+        order=order,
+        seed=seed,
+        speed=speed,
+        margin_m=margin,
+        authorized=bool(authorization),
+        name=name,
+        now=datetime.now(UTC),
+    )
+    out_dir = out if out is not None else Path("missions") / plan.summary["name"]
+    protect = tuple(p for p in (zone, incidents, fleet, config) if p is not None)
+    paths, report = publish_plan(
+        out_dir,
+        plan.missions,
+        safety_zone,
+        summary=plan.summary,
+        rules=rules,
+        fleet=fleet_cfg,
+        authorization=authorization,
+        margin_m=margin,
+        protect=protect,
+    )
+    if Verbosity.level >= 0:
+        render_report(report)
+        _render_plan(plan)
+    info(f"[green]wrote[/] {len(paths)} files to {out_dir}")
+    if json_out:
+        emit_json({**plan.summary, "out": str(out_dir), "files": [p.name for p in paths], "checks": report.to_json()})
+
+
+def _fleet(fleet: FleetConfig, n: int, from_file: bool) -> FleetConfig:
+    """The first ``n`` drones of the fleet (default drones fill up a built-in fleet)."""
+    if n <= len(fleet.drones):
+        return FleetConfig(drones=fleet.drones[:n], source=fleet.source)
+    if from_file:
+        raise UsageError(f"--drones {n}: the fleet file {fleet.source} describes {len(fleet.drones)} drones")
+    return FleetConfig(drones=tuple(default_drone(i) for i in range(n)), source=fleet.source)
+
+
+def _render_plan(plan: PatrolPlan) -> None:
+    """Per-drone routes, dropped hotspots and the reasons for each priority, on stderr."""
+    table = Table(title=f"Patrol {plan.summary['name']}", title_justify="left")
+    for col, just in (("drone", "left"), ("launch", "left"), ("alt m", "right"), ("loops", "right"),
+                      ("time min", "right"), ("distance km", "right"), ("hotspots", "right")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in plan.routes:
+        table.add_row(r.drone, r.launch, f"{r.alt_m:g}", str(r.loops), f"{r.time_s / 60:.1f}",
+                      f"{r.distance_m / 1000:.2f}", str(len(r.stops)))
+    console.print(table)
+    for r in plan.routes:
+        spots = " -> ".join(f"{s.ranked.name} ({s.ranked.priority})" for s in r.stops) or "no hotspot"
+        console.print(f"  {r.drone}: {spots}", markup=False, highlight=False, soft_wrap=True)
+    if plan.dropped:
+        console.print(f"[yellow]dropped {len(plan.dropped)} hotspot(s):[/]")
+        for r, why in plan.dropped:
+            console.print(f"  {r.name} (priority {r.priority}): {why}", markup=False, highlight=False,
+                          soft_wrap=True)
+    info("priorities:")
+    for h in plan.hotspots:
+        console.print(f"  {h.priority} {h.name}: {'; '.join(h.reasons)}", markup=False, highlight=False,
+                      soft_wrap=True)
