@@ -1,0 +1,116 @@
+"""plan_survey on the example zone: missions, camera items, checks, balance, coverage, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from tests.conftest import PHITSANULOK, ROIET
+
+from dronepatrol.config import load_fleet
+from dronepatrol.errors import SafetyError, UsageError
+from dronepatrol.mission import Cmd
+from dronepatrol.planning.checks import check_missions
+from dronepatrol.planning.survey import plan_survey
+from dronepatrol.zones import load_zone
+
+
+@pytest.fixture(scope="module")
+def zone():
+    return load_zone(ROIET)
+
+
+@pytest.fixture(scope="module")
+def plan(zone):
+    return plan_survey(zone, fleet=load_fleet(None))
+
+
+def test_balanced_covered_and_safe(plan, zone) -> None:
+    assert plan.summary["balance"] <= 1.10
+    assert plan.summary["coverage_pct"] >= 99.5
+    report = check_missions(plan.missions, zone)
+    assert report.ok, [f.format() for f in report.errors]
+    json.dumps(plan.summary)  # serialisable
+
+
+def test_each_drone_flies_from_its_launch_site(plan, zone) -> None:
+    for m in plan.missions:
+        i = int(m.drone[-1]) - 1
+        site = zone.launches[i]
+        assert (m.home.lon, m.home.lat) == pytest.approx((site.lon, site.lat), abs=1e-9)
+        assert m.geofence.polygons and m.geofence.polygons[0].inclusion
+        assert len(m.rally) == len(zone.launches)
+        assert m.kind == "survey"
+
+
+def test_mission_items_take_off_trigger_per_lane_and_rtl(plan) -> None:
+    for m in plan.missions:
+        cmds = [i.command for i in m.items]
+        assert cmds[0] == Cmd.NAV_TAKEOFF and cmds[1] == Cmd.DO_CHANGE_SPEED and cmds[-1] == Cmd.NAV_RETURN_TO_LAUNCH
+        triggers = [i for i in m.items if i.command == Cmd.DO_SET_CAM_TRIGG_DIST]
+        assert triggers, m.file_stem
+        # on at every lane start, off at every lane end, alternating, ending off
+        on = [t.params[0] > 0 for t in triggers]
+        assert on[::2] == [True] * len(on[::2]) and on[1::2] == [False] * len(on[1::2]) and not on[-1]
+        assert all(t.params[0] == pytest.approx(plan.spacing.trigger_distance_m) for t in triggers[::2])
+        for k, item in enumerate(m.items):  # the camera switches on right after reaching a lane start
+            if item.command == Cmd.DO_SET_CAM_TRIGG_DIST and item.params[0] > 0:
+                assert m.items[k - 1].command == Cmd.NAV_WAYPOINT
+
+
+def test_sortie_times_within_endurance(plan) -> None:
+    assert all(r.time_s <= 25 * 60 * 0.8 for r in plan.routes)
+    assert {m.sortie for m in plan.missions} >= {1, 2}
+
+
+def test_fixed_angle_and_gsd(zone) -> None:
+    p = plan_survey(zone, fleet=load_fleet(None), gsd_cm_px=2.2, angle_deg=45.0, drones=2, lane_spacing_m=80.0)
+    assert p.summary["alt_m"] == pytest.approx(2.2 / 1.5996 * 60.0, rel=1e-3)
+    assert p.summary["angles_deg"] == [45.0]
+    assert {m.drone for m in p.missions} == {"drone1", "drone2"}
+
+
+def test_above_ceiling_is_refused(zone) -> None:
+    with pytest.raises(SafetyError, match="ceiling"):
+        plan_survey(zone, fleet=load_fleet(None), alt_m=120.0)
+    with pytest.raises(UsageError, match="fleet"):
+        plan_survey(zone, fleet=load_fleet(None), drones=5)
+
+
+def test_airport_ring_needs_authorization() -> None:
+    with pytest.raises(SafetyError, match="--authorization"):
+        plan_survey(load_zone(PHITSANULOK), fleet=load_fleet(None))
+
+
+def _two_part_zone(tmp_path, launches_in_second: bool):
+    a = [[103.645, 16.048], [103.650, 16.048], [103.650, 16.052], [103.645, 16.052], [103.645, 16.048]]
+    b = [[103.660, 16.048], [103.664, 16.048], [103.664, 16.051], [103.660, 16.051], [103.660, 16.048]]
+    feats = [{"type": "Feature", "properties": {"role": "zone", "name": "Two fields"},
+              "geometry": {"type": "MultiPolygon", "coordinates": [[a], [b]]}},
+             {"type": "Feature", "properties": {"role": "launch", "name": "West"},
+              "geometry": {"type": "Point", "coordinates": [103.6465, 16.0495]}}]
+    if launches_in_second:
+        feats.append({"type": "Feature", "properties": {"role": "launch", "name": "East"},
+                      "geometry": {"type": "Point", "coordinates": [103.6615, 16.0495]}})
+        feats.append({"type": "Feature", "properties": {"role": "launch", "name": "West 2"},
+                      "geometry": {"type": "Point", "coordinates": [103.6490, 16.0510]}})
+    path = tmp_path / "two.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def test_unreachable_part_is_refused_by_name(tmp_path) -> None:
+    zone = load_zone(_two_part_zone(tmp_path, False))
+    with pytest.raises(SafetyError, match=r"part \d of zone 'Two fields' \(around 103\.662.*no launch site"):
+        plan_survey(zone, fleet=load_fleet(None))
+
+
+def test_each_part_flown_by_its_own_drones(tmp_path) -> None:
+    zone = load_zone(_two_part_zone(tmp_path, True))
+    p = plan_survey(zone, fleet=load_fleet(None), lane_spacing_m=40.0)
+    parts = {r.drone: r.part for r in p.routes}
+    assert parts["drone1"] == parts["drone3"] != parts["drone2"]  # launch sites West, East, West 2
+    assert check_missions(p.missions, zone).ok
+    assert p.summary["coverage_pct"] >= 99.5
+    assert math.isfinite(p.summary["balance"])
