@@ -8,7 +8,6 @@ import math
 from datetime import UTC, datetime
 
 import pytest
-from tests.missionfixtures import LAKE_LAWN, POLICE_STATION, PROVINCIAL_HALL, legal_missions, mission, phitsanulok, roiet
 
 from dronepatrol.config import DroneConfig, FleetConfig
 from dronepatrol.errors import SafetyError
@@ -25,6 +24,15 @@ from dronepatrol.mission import (
 from dronepatrol.planning.checks import check_missions, estimate_mission
 from dronepatrol.planning.publish import publish_plan
 from dronepatrol.rules import DEFAULT_RULES
+from tests.missionfixtures import (
+    LAKE_LAWN,
+    POLICE_STATION,
+    PROVINCIAL_HALL,
+    legal_missions,
+    mission,
+    phitsanulok,
+    roiet,
+)
 
 
 def errors(report, rule=None):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import ROIET
 
 import dronepatrol.cli.zone as zone_cli
+from tests.conftest import ROIET
 
 
 def test_usage_error_is_exit_2(cli) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.missionfixtures import FIXTURES, PHITSANULOK, POLICE_STATION, ROIET, legal_missions, mission
 
 from dronepatrol.cli.main import run
 from dronepatrol.formats.missiondir import read_missions, write_mission_dir
 from dronepatrol.mission import rtl, takeoff, waypoint
+from tests.missionfixtures import FIXTURES, PHITSANULOK, POLICE_STATION, ROIET, legal_missions, mission
 
 
 def dp(capsys, *args: str) -> tuple[int, str, str]:

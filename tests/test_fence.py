@@ -8,7 +8,6 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.missionfixtures import phitsanulok, roiet
 from shapely.geometry import Point, Polygon
 
 from dronepatrol.errors import SafetyError
@@ -20,6 +19,7 @@ from dronepatrol.planning.fence import (
     geofence_for,
     rally_for,
 )
+from tests.missionfixtures import phitsanulok, roiet
 
 
 def _metric(zone, p: FencePolygon) -> Polygon:

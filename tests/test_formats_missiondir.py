@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.missionfixtures import FIXTURES, assert_same_mission, legal_missions
 
 from dronepatrol.errors import MissionFileError, UsageError
 from dronepatrol.formats.missiondir import read_missions, write_mission_dir
 from dronepatrol.mission import Geofence
+from tests.missionfixtures import FIXTURES, assert_same_mission, legal_missions
 
 
 def test_writes_plan_and_waypoints_per_mission_routes_and_summary(tmp_path):

@@ -9,12 +9,12 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.missionfixtures import FIXTURES, assert_same_mission, legal_missions, missions_st
 
 from dronepatrol.errors import MissionFileError
 from dronepatrol.formats import FORMATS, format_for
 from dronepatrol.formats.plan import dumps_plan, loads_plan, plan_dict
 from dronepatrol.mission import Cmd, Geofence, Home, Mission, do_jump, rtl, takeoff, waypoint
+from tests.missionfixtures import FIXTURES, assert_same_mission, legal_missions, missions_st
 
 
 def roundtrip(m: Mission) -> Mission:

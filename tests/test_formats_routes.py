@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.missionfixtures import assert_same_mission, legal_missions, missions_st
 
 from dronepatrol.errors import MissionFileError
 from dronepatrol.formats import FORMATS, kml, routes_geojson
+from tests.missionfixtures import assert_same_mission, legal_missions, missions_st
 
 
 @settings(max_examples=40, deadline=None)

@@ -7,11 +7,11 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.missionfixtures import FIXTURES, assert_same_items, legal_missions, missions_st
 
 from dronepatrol.errors import MissionFileError
 from dronepatrol.formats.wpl import dumps_wpl, loads_wpl
 from dronepatrol.mission import Cmd, Mission
+from tests.missionfixtures import FIXTURES, assert_same_items, legal_missions, missions_st
 
 
 @settings(max_examples=60, deadline=None)

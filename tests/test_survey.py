@@ -6,7 +6,6 @@ import json
 import math
 
 import pytest
-from tests.conftest import PHITSANULOK, ROIET
 
 from dronepatrol.config import load_fleet
 from dronepatrol.errors import SafetyError, UsageError
@@ -14,6 +13,7 @@ from dronepatrol.mission import Cmd
 from dronepatrol.planning.checks import check_missions
 from dronepatrol.planning.survey import plan_survey
 from dronepatrol.zones import load_zone
+from tests.conftest import PHITSANULOK, ROIET
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,27 @@ def test_each_part_flown_by_its_own_drones(tmp_path) -> None:
     assert check_missions(p.missions, zone).ok
     assert p.summary["coverage_pct"] >= 99.5
     assert math.isfinite(p.summary["balance"])
+
+
+@pytest.mark.parametrize(("drones", "spacing"), [(3, 45.0), (2, 60.0)])
+def test_crossing_transits_are_separated_by_height(zone, drones, spacing) -> None:
+    """Transits to and from the shares cross near the launch sites; each drone transits at its own
+    height, so the separation check passes (these plans were refused before)."""
+    plan = plan_survey(zone, fleet=load_fleet(None), drones=drones, lane_spacing_m=spacing)
+    report = check_missions(plan.missions, zone, fleet=load_fleet(None))
+    assert not [f for f in report.errors if f.rule == "separation"], [f.message for f in report.errors]
+    takeoff_alts = {m.drone: m.items[0].alt_m for m in plan.missions if m.items[0].command == Cmd.NAV_TAKEOFF}
+    assert len(set(takeoff_alts.values())) == drones
+    for m in plan.missions:  # lanes stay at the survey altitude: the GSD does not change
+        lane_alts = {i.alt_m for k, i in enumerate(m.items[1:], 1)
+                     if i.command == Cmd.NAV_WAYPOINT and m.items[k - 1].command == Cmd.DO_SET_CAM_TRIGG_DIST
+                     and m.items[k - 1].params[0] > 0}
+        assert lane_alts == {60.0}
+
+
+def test_transit_altitudes_respect_ceiling_and_floor() -> None:
+    from dronepatrol.planning.survey import transit_altitudes
+
+    assert transit_altitudes(60, 3, ceiling_m=90, band_m=15) == [60.0, 75.0, 45.0]
+    assert transit_altitudes(85, 3, ceiling_m=90, band_m=15) == [85.0, 70.0, 55.0]
+    assert transit_altitudes(30, 2, ceiling_m=90, band_m=15) == [30.0, 45.0]

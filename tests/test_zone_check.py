@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import GEOFENCES, PHITSANULOK, ROIET
 
 from dronepatrol.errors import ZoneError
 from dronepatrol.zones import check_zone_text, load_zone
+from tests.conftest import GEOFENCES, PHITSANULOK, ROIET
 
 
 @pytest.mark.parametrize("path", sorted(GEOFENCES.glob("*.geojson")), ids=lambda p: p.name)

@@ -66,6 +66,8 @@ PLAN_INSET_M = 0.5
 ENDURANCE_USE = 0.97
 #: ArduCopter stores about 650 mission items (SITL: 651 is refused).
 MAX_ITEMS = 650
+#: Lowest transit altitude, metres above home: clear of the city's trees and low buildings.
+MIN_TRANSIT_ALT_M = 30.0
 #: No-fly polygons with many vertices (circles) are planned around a covering polygon this
 #: much coarser (metres): far fewer corners for the shortest-path graph.
 COARSE_M = 2.0
@@ -238,6 +240,7 @@ def plan_survey(
     from dronepatrol.planning.fence import geofence_for, rally_for
 
     rally = rally_for(zone, alt_m=alt)
+    transit_alts = transit_altitudes(alt, len(team), ceiling_m=ceiling, band_m=rules.separation_alt_band_m)
     fences = {}
     missions: list[Mission] = []
     routes: list[DroneRoute] = []
@@ -250,7 +253,8 @@ def plan_survey(
         if pi not in fences:
             fences[pi] = geofence_for(zone, part=parts[pi], authorized=authorized)
         lon, lat = zone.frame.lonlat(*bases[share.drone])
-        items = _items(zone, share, alt, speeds[share.drone], spacing.trigger_distance_m)
+        items = _items(zone, share, alt, transit_alts[share.drone], speeds[share.drone],
+                       spacing.trigger_distance_m)
         if len(items) + 1 > MAX_ITEMS:
             warnings.append(f"{d.name} sortie {sortie_count[share.drone]}: {len(items) + 1} mission items, "
                             f"more than the ~{MAX_ITEMS} ArduCopter stores — raise --lane-spacing or split the zone")
@@ -322,35 +326,61 @@ def _lonlat_text(zone: SafetyZone, geom: Polygon) -> str:
     return f"{lon:.5f} {lat:.5f}"
 
 
-def _items(zone: SafetyZone, share: Share, alt: float, speed: float, trigger_m: float) -> list[MissionItem]:
-    """Take-off, speed, transit, lanes (trigger on at starts, off at ends), way back, RTL."""
-    items: list[MissionItem] = [takeoff(alt), change_speed(speed)]
-    last: list[XY | None] = [share.base]
+def transit_altitudes(alt_m: float, n: int, *, ceiling_m: float, band_m: float) -> list[float]:
+    """Transit altitude of each of ``n`` drones, metres above home: the survey altitude, then one
+    separation band above, one below, two above... within ``MIN_TRANSIT_ALT_M``..``ceiling_m``.
 
-    def wp(p: XY) -> None:
-        if last[0] is not None and math.dist(last[0], p) < 0.05:
+    Drones fly to and from their share at different heights, so transits that cross stay a
+    band apart vertically. With more drones than levels, levels repeat.
+
+    >>> transit_altitudes(60, 3, ceiling_m=90, band_m=15)
+    [60.0, 75.0, 45.0]
+    """
+    levels = [float(alt_m)]
+    for k in range(1, 8):
+        levels += [alt_m + k * band_m, alt_m - k * band_m]
+    usable = [a for a in levels if MIN_TRANSIT_ALT_M - 1e-9 <= a <= ceiling_m + 1e-9] or [float(alt_m)]
+    return [usable[i % len(usable)] for i in range(n)]
+
+
+def _items(zone: SafetyZone, share: Share, alt: float, transit_alt: float, speed: float,
+           trigger_m: float) -> list[MissionItem]:
+    """Take-off, speed, transit, lanes (trigger on at starts, off at ends), way back, RTL.
+
+    Take-off and transits fly at ``transit_alt``; lanes at the survey altitude ``alt`` (metres).
+    """
+    items: list[MissionItem] = [takeoff(transit_alt), change_speed(speed)]
+    last: list = [share.base, transit_alt]  # last waypoint (metres) and its altitude
+
+    def wp(p: XY, height: float) -> None:
+        if last[0] is not None and math.dist(last[0], p) < 0.05 and last[1] == height:
             return
         lon, lat = zone.frame.lonlat(*p)
-        items.append(waypoint(lon, lat, alt))
-        last[0] = p
+        items.append(waypoint(lon, lat, height))
+        last[:] = [p, height]
 
-    for p in share.transit_in[1:]:
-        wp(p)
+    for p in share.transit_in[1:-1]:
+        wp(p, transit_alt)
+    if len(share.transit_in) > 1:
+        wp(share.transit_in[-1], alt)  # descend or climb to the survey altitude on the way in
     for seg in share.segments:
         if seg.photo:
-            wp(seg.points[0])
+            wp(seg.points[0], alt)
             items.append(cam_trigger_distance(trigger_m, trigger_now=True))
             for p in seg.points[1:]:
-                wp(p)
+                wp(p, alt)
             items.append(cam_trigger_distance(0.0))
         else:
             for p in seg.points[1:]:
-                wp(p)
+                wp(p, alt)
     back = list(share.transit_out[1:])
     if back and math.dist(back[-1], share.base) < 1e-6:
         back = back[:-1]  # RTL flies the last leg home
+    if back:
+        last[0] = None  # climb or descend to the transit altitude over the last survey point
+        wp(share.transit_out[0], transit_alt)
     for p in back:
-        wp(p)
+        wp(p, transit_alt)
     items.append(rtl())
     return items
 
