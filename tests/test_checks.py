@@ -21,7 +21,8 @@ from dronepatrol.mission import (
     takeoff,
     waypoint,
 )
-from dronepatrol.planning.checks import check_missions, estimate_mission
+from dronepatrol.planning.checks import check_missions
+from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.publish import publish_plan
 from dronepatrol.rules import DEFAULT_RULES
 from tests.missionfixtures import (

@@ -14,7 +14,8 @@ from dronepatrol.config import DroneConfig, FleetConfig, default_fleet
 from dronepatrol.errors import SafetyError, UsageError
 from dronepatrol.formats.incidents import read_incidents
 from dronepatrol.mission import Cmd
-from dronepatrol.planning.checks import check_missions, estimate_mission
+from dronepatrol.planning.checks import check_missions
+from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.patrol import DEFAULT_DWELL_S, plan_patrol
 from dronepatrol.zones import load_zone
 

@@ -60,7 +60,7 @@ from dronepatrol.mission import (
     takeoff,
     waypoint,
 )
-from dronepatrol.planning.checks import estimate_mission
+from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import geofence_for, rally_for
 from dronepatrol.planning.flight_time import FlightModel
 from dronepatrol.planning.paths import SafeSpace, free_region

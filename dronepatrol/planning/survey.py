@@ -236,7 +236,7 @@ def plan_survey(
             shares = [_reindex(s, crew) for s in shares]
             shares_by_part.append((pi, shares, crew, route.angles_deg))
 
-    from dronepatrol.planning.checks import estimate_mission  # the missions' timing model
+    from dronepatrol.planning.estimate import estimate_mission  # the missions' timing model
     from dronepatrol.planning.fence import geofence_for, rally_for
 
     rally = rally_for(zone, alt_m=alt)
