@@ -24,12 +24,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from dronepatrol.errors import ConfigError
+from dronepatrol.errors import ConfigError, UsageError
 from dronepatrol.rules import DEFAULT_RULES, Airport, Rules
 
 GCS_SYSTEM_ID = 254
 DEFAULT_CONNECTIONS = ("tcp:127.0.0.1:5760", "tcp:127.0.0.1:5770", "tcp:127.0.0.1:5780")
 DEFAULT_CAMERA = "dji-mavic3e"
+DEFAULT_FLEET_SOURCE = "built-in default fleet"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +51,7 @@ class FleetConfig:
     """The drones, in launch-site order."""
 
     drones: tuple[DroneConfig, ...]
-    source: str = "built-in default fleet"
+    source: str = DEFAULT_FLEET_SOURCE
 
     def __len__(self) -> int:
         return len(self.drones)
@@ -68,6 +69,22 @@ def default_drone(index: int) -> DroneConfig:
 def default_fleet(n: int = 3) -> FleetConfig:
     """``n`` default drones (the ports of ``dronepatrol sim`` and SITL ``-I0``..)."""
     return FleetConfig(drones=tuple(default_drone(i) for i in range(n)))
+
+
+def fleet_subset(fleet: FleetConfig, n: int | None) -> FleetConfig:
+    """The first ``n`` drones of ``fleet`` (``None``: all). The built-in fleet grows with default
+    drones; a fleet file cannot: asking for more drones than it describes is a :class:`UsageError`.
+    """
+    if n is None:
+        return fleet
+    if n < 1:
+        raise UsageError(f"--drones {n}: give at least 1")
+    if n <= len(fleet.drones):
+        return FleetConfig(drones=fleet.drones[:n], source=fleet.source)
+    if fleet.source == DEFAULT_FLEET_SOURCE:
+        return default_fleet(n)
+    raise UsageError(f"--drones {n}: the fleet file {fleet.source} describes {len(fleet.drones)} drones; "
+                     "add [[drones]] tables or ask for fewer")
 
 
 def load_fleet(path: str | Path | None) -> FleetConfig:

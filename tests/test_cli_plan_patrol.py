@@ -27,7 +27,7 @@ def test_writes_the_mission_directory_and_json(cli, tmp_path: Path) -> None:
     assert all(h["reasons"] for d in summary["drones"] for h in d["hotspots"])
     plan = json.loads((out / "drone1.plan").read_text())
     assert any(i["command"] == 177 and i["params"][:2] == [3, 1] for i in plan["mission"]["items"])
-    assert "Patrol patrol-roiet" in r.stderr and "priorities:" in r.stderr
+    assert "Patrol roiet-patrol" in r.stderr and "priorities:" in r.stderr
     assert "no working CCTV covers it" in r.stderr
 
 
@@ -69,3 +69,23 @@ def test_refuses_to_overwrite_its_input(cli, tmp_path: Path) -> None:
     zone.write_text(ROIET.read_text())
     r = cli("plan", "patrol", zone, "-o", tmp_path)
     assert r.exit_code == 2 and "refusing to overwrite an input file" in r.stderr
+
+
+def test_zone_inside_an_airport_ring_needs_authorization(cli, tmp_path) -> None:
+    from tests.conftest import PHITSANULOK
+
+    out = tmp_path / "p"
+    r = cli("plan", "patrol", PHITSANULOK, "-o", out)
+    assert r.exit_code == 5
+    assert "airport ring" in r.stderr and "--authorization ID" in r.stderr
+    assert not out.exists()
+
+
+def test_drones_beyond_a_fleet_file_is_a_usage_error(cli, tmp_path) -> None:
+    from tests.conftest import ROIET
+
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[[drones]]\nname = "solo"\n')
+    r = cli("plan", "patrol", ROIET, "-o", tmp_path / "p", "--fleet", fleet, "--drones", "2")
+    assert r.exit_code == 2
+    assert "describes 1 drones" in r.stderr

@@ -8,6 +8,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from dronepatrol import __version__
 from dronepatrol.cli.output import configure_logging, console
@@ -112,7 +113,7 @@ def run(argv: list[str] | None = None) -> None:
     except DronePatrolError as exc:
         if level >= 1:
             console.print_exception()
-        console.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        console.print("[red]error:[/] " + escape(str(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)

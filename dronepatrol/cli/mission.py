@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import enum
-import math
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dronepatrol.cli.options import AuthorizationOpt, ConfigOpt, FleetOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, console, emit_json
+from dronepatrol.cli.publishing import render_report
 from dronepatrol.config import load_fleet, load_rules
 from dronepatrol.errors import SafetyError, UsageError
 from dronepatrol.formats import FORMATS
 from dronepatrol.formats.missiondir import read_missions
 from dronepatrol.fsutil import atomic_write_text
-from dronepatrol.planning.checks import CheckReport, check_missions
+from dronepatrol.planning.checks import check_missions
 from dronepatrol.planning.publish import refusal_message
 from dronepatrol.zones import load_zone
 
@@ -32,40 +31,6 @@ def _say(message: str) -> None:
     """A human message on stderr unless -q; never wrapped (paths stay copyable)."""
     if Verbosity.level >= 0:
         console.print(message, soft_wrap=True)
-
-
-def render_report(report: CheckReport) -> None:
-    """Print a check report on stderr: one row per mission, then every finding."""
-    table = Table(title="Mission checks", title_justify="left")
-    table.add_column("mission")
-    table.add_column("distance km", justify="right")
-    table.add_column("time min", justify="right")
-    table.add_column("max alt m", justify="right")
-    table.add_column("photos", justify="right")
-    table.add_column("findings")
-    for est in report.estimates:
-        found = report.for_drone(est.drone)
-        n_err = sum(f.severity == "error" for f in found)
-        n_warn = len(found) - n_err
-        parts = []
-        if n_err:
-            parts.append(f"[red]{n_err} error{'s' if n_err > 1 else ''}[/]")
-        if n_warn:
-            parts.append(f"[yellow]{n_warn} warning{'s' if n_warn > 1 else ''}[/]")
-        time = f"{est.time_s / 60:.1f}" if math.isfinite(est.time_s) else "[red]endless[/]"
-        table.add_row(
-            est.drone,
-            f"{est.distance_m / 1000:.2f}",
-            time,
-            f"{est.max_alt_m:.0f}",
-            str(est.photos),
-            ", ".join(parts) or "[green]ok[/]",
-        )
-    console.print(table)
-    for f in report.findings:
-        colour = "red" if f.severity == "error" else "yellow"
-        console.print(f"[{colour}]{f.severity}[/] [{f.rule}] {f.drone}: {f.message}", soft_wrap=True, markup=True,
-                      highlight=False)
 
 
 def _parse_start(text: str | None) -> datetime | None:

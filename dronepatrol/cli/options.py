@@ -26,6 +26,18 @@ AuthorizationOpt = Annotated[
     ),
 ]
 MarginOpt = Annotated[
-    float,
-    typer.Option("--margin", min=0.0, help="Metres kept from the zone edge and no-fly areas."),
+    float | None,
+    typer.Option("--margin", min=0.0, help="Metres kept from the zone edge and no-fly areas (default 10)."),
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Output directory. Default: missions/<name>.")
+]
+DronesOpt = Annotated[
+    int | None, typer.Option("--drones", min=1, help="Number of drones, in launch-site order (default: the fleet's).")
+]
+SpeedOpt = Annotated[
+    float | None, typer.Option("--speed", min=0.5, max=20.0, help="Cruise speed, m/s (default: the fleet's).")
+]
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="Plan name; names the output directory (default <zone>-<kind>).")
 ]

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from rich.console import Console
@@ -26,6 +27,11 @@ def info(message: str) -> None:
     """A human message on stderr, unless -q."""
     if Verbosity.level >= 0:
         console.print(message)
+
+
+def status(text: str) -> AbstractContextManager:
+    """A spinner on stderr while long work runs (nothing with -q, or when stderr is not a terminal)."""
+    return console.status(text, spinner="dots") if Verbosity.level >= 0 else nullcontext()
 
 
 def _clean(obj: Any) -> Any:

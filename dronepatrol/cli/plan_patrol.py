@@ -9,23 +9,30 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dronepatrol.cli.mission import render_report
-from dronepatrol.cli.options import AuthorizationOpt, ConfigOpt, FleetOpt, JsonOpt
-from dronepatrol.cli.output import Verbosity, console, emit_json, info
-from dronepatrol.config import FleetConfig, default_drone, load_fleet, load_rules
+from dronepatrol.cli.options import (
+    AuthorizationOpt,
+    ConfigOpt,
+    DronesOpt,
+    FleetOpt,
+    JsonOpt,
+    MarginOpt,
+    NameOpt,
+    OutOpt,
+    SpeedOpt,
+)
+from dronepatrol.cli.output import Verbosity, console, emit_json, info, status
+from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings
+from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
 from dronepatrol.formats.incidents import read_incidents
 from dronepatrol.planning.patrol import ORDERS, PatrolPlan, plan_patrol
-from dronepatrol.planning.publish import publish_plan
 from dronepatrol.zones import load_zone
 
 
 def patrol(
     zone: Annotated[Path, typer.Argument(help="Safety-zone GeoJSON with hotspots and launch sites.")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output directory. Default: missions/<name>.")
-    ] = None,
-    drones: Annotated[int, typer.Option("--drones", min=1, help="Number of drones (launch sites in order).")] = 3,
+    out: OutOpt = None,
+    drones: DronesOpt = None,
     alt: Annotated[float, typer.Option("--alt", help="Patrol altitude, metres above home.")] = 50.0,
     dwell: Annotated[
         float | None,
@@ -45,15 +52,12 @@ def patrol(
         str, typer.Option("--order", help="best (shortest) or shuffle (seeded, within 10% of the best).")
     ] = "best",
     seed: Annotated[int, typer.Option("--seed", help="Seed of --order shuffle: another seed, another order.")] = 0,
-    speed: Annotated[float | None, typer.Option("--speed", help="Cruise speed m/s (default: the fleet's).")] = None,
-    margin: Annotated[
-        float | None,
-        typer.Option("--margin", min=0.0, help="Metres kept from the zone edge and no-fly areas (default 10)."),
-    ] = None,
+    speed: SpeedOpt = None,
+    margin: MarginOpt = None,
     fleet: FleetOpt = None,
     config: ConfigOpt = None,
     authorization: AuthorizationOpt = None,
-    name: Annotated[str | None, typer.Option("--name", help="Plan name (default patrol-<zone file>).")] = None,
+    name: NameOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Plan a patrol over the zone's hotspots, split over the drones, and write the mission files.
@@ -64,29 +68,31 @@ def patrol(
     if order not in ORDERS:
         raise UsageError(f"--order {order!r}: choose {' or '.join(ORDERS)}")
     rules = load_rules(config)
-    fleet_cfg = _fleet(load_fleet(fleet), drones, fleet is not None)
+    fleet_cfg = fleet_subset(load_fleet(fleet), drones)
+    plan_name = name or f"{zone.stem}-patrol"
+    out_dir = plan_out_dir(out, plan_name)
     safety_zone = load_zone(zone, rules)
     reports = read_incidents(incidents) if incidents is not None else ()
-    plan = plan_patrol(
-        safety_zone,
-        fleet=fleet_cfg,
-        rules=rules,
-        alt_m=alt,
-        dwell=dwell,
-        loops=loops,
-        min_priority=min_priority,
-        incidents=reports,
-        order=order,
-        seed=seed,
-        speed=speed,
-        margin_m=margin,
-        authorized=bool(authorization),
-        name=name,
-        now=datetime.now(UTC),
-    )
-    out_dir = out if out is not None else Path("missions") / plan.summary["name"]
+    with status("planning the patrol…"):
+        plan = plan_patrol(
+            safety_zone,
+            fleet=fleet_cfg,
+            rules=rules,
+            alt_m=alt,
+            dwell=dwell,
+            loops=loops,
+            min_priority=min_priority,
+            incidents=reports,
+            order=order,
+            seed=seed,
+            speed=speed,
+            margin_m=margin,
+            authorized=bool(authorization),
+            name=plan_name,
+            now=datetime.now(UTC),
+        )
     protect = tuple(p for p in (zone, incidents, fleet, config) if p is not None)
-    paths, report = publish_plan(
+    paths, report = publish_checked(
         out_dir,
         plan.missions,
         safety_zone,
@@ -98,20 +104,11 @@ def patrol(
         protect=protect,
     )
     if Verbosity.level >= 0:
-        render_report(report)
         _render_plan(plan)
+        render_findings(report.warnings)
     info(f"[green]wrote[/] {len(paths)} files to {out_dir}")
     if json_out:
         emit_json({**plan.summary, "out": str(out_dir), "files": [p.name for p in paths], "checks": report.to_json()})
-
-
-def _fleet(fleet: FleetConfig, n: int, from_file: bool) -> FleetConfig:
-    """The first ``n`` drones of the fleet (default drones fill up a built-in fleet)."""
-    if n <= len(fleet.drones):
-        return FleetConfig(drones=fleet.drones[:n], source=fleet.source)
-    if from_file:
-        raise UsageError(f"--drones {n}: the fleet file {fleet.source} describes {len(fleet.drones)} drones")
-    return FleetConfig(drones=tuple(default_drone(i) for i in range(n)), source=fleet.source)
 
 
 def _render_plan(plan: PatrolPlan) -> None:

@@ -16,12 +16,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from dronepatrol.cli.options import AuthorizationOpt, ConfigOpt, FleetOpt, JsonOpt
-from dronepatrol.cli.output import Verbosity, console, emit_json, info
-from dronepatrol.config import load_fleet, load_rules
-from dronepatrol.errors import SafetyError, UsageError
+from dronepatrol.cli.options import (
+    AuthorizationOpt,
+    ConfigOpt,
+    DronesOpt,
+    FleetOpt,
+    JsonOpt,
+    MarginOpt,
+    NameOpt,
+    OutOpt,
+    SpeedOpt,
+)
+from dronepatrol.cli.output import Verbosity, console, emit_json, info, status
+from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings
+from dronepatrol.config import fleet_subset, load_fleet, load_rules
+from dronepatrol.errors import UsageError
 from dronepatrol.planning.camera import CAMERAS, footprint_m, gsd_cm_px
-from dronepatrol.planning.publish import publish_plan
 from dronepatrol.planning.survey import DEFAULT_ALT_M, plan_survey
 from dronepatrol.zones import load_zone
 
@@ -30,12 +40,8 @@ def survey(
     zone: Annotated[
         Path | None, typer.Argument(help="Safety-zone GeoJSON file to photograph.", show_default=False)
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output directory. Default: missions/<name>.")
-    ] = None,
-    drones: Annotated[
-        int | None, typer.Option("--drones", min=1, help="Number of drones to share the survey (default: fleet).")
-    ] = None,
+    out: OutOpt = None,
+    drones: DronesOpt = None,
     alt: Annotated[
         float | None, typer.Option("--alt", help=f"Altitude above home, metres (default {DEFAULT_ALT_M:g}).")
     ] = None,
@@ -60,19 +66,12 @@ def survey(
     crosshatch: Annotated[
         bool, typer.Option("--crosshatch", help="Fly a second set of lanes at right angles.")
     ] = False,
-    speed: Annotated[
-        float | None, typer.Option("--speed", help="Ground speed over the lanes, m/s (default: fleet's).")
-    ] = None,
-    margin: Annotated[
-        float | None,
-        typer.Option("--margin", min=0.0, help="Metres kept from the zone edge and no-fly areas (default 10)."),
-    ] = None,
+    speed: SpeedOpt = None,
+    margin: MarginOpt = None,
     fleet: FleetOpt = None,
     config: ConfigOpt = None,
     authorization: AuthorizationOpt = None,
-    name: Annotated[
-        str | None, typer.Option("--name", help="Plan name (output directory name). Default: <zone>-survey.")
-    ] = None,
+    name: NameOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Photo survey of the whole zone: lanes around no-fly areas, best angle per cell, split over
@@ -86,14 +85,12 @@ def survey(
         raise UsageError("give either --alt or --gsd, not both: the GSD sets the altitude")
     angle_deg = _parse_angle(angle)
     rules = load_rules(config)
-    fleet_cfg = load_fleet(fleet)
+    fleet_cfg = fleet_subset(load_fleet(fleet), drones)
     safety_zone = load_zone(zone, rules)
     plan_name = name or f"{zone.stem}-survey"
-    if "/" in plan_name or "\\" in plan_name or plan_name in ("", ".", ".."):
-        raise UsageError(f"--name {plan_name!r}: give a plain name (it names the output directory)")
-    out_dir = out if out is not None else Path("missions") / plan_name
+    out_dir = plan_out_dir(out, plan_name)
 
-    with console.status("planning the survey…", spinner="dots") if Verbosity.level >= 0 else _Null():
+    with status("planning the survey…"):
         plan = plan_survey(
             safety_zone,
             fleet=fleet_cfg,
@@ -110,32 +107,24 @@ def survey(
             margin_m=margin,
             authorized=bool(authorization),
             name=plan_name,
-            drones=drones,
             rules=rules,
         )
     for w in plan.warnings:
         console.print(f"[yellow]warning[/] {escape(w)}", soft_wrap=True)
-    try:
-        with console.status("checking and writing…", spinner="dots") if Verbosity.level >= 0 else _Null():
-            paths, report = publish_plan(
-                out_dir,
-                plan.missions,
-                safety_zone,
-                summary=plan.summary,
-                rules=rules,
-                fleet=fleet_cfg,
-                authorization=authorization,
-                margin_m=margin,
-                protect=(zone,),
-            )
-    except SafetyError as exc:
-        for f in exc.findings:
-            if getattr(f, "severity", "error") == "error":
-                console.print(f"[red]error[/] {escape(f.format())}", soft_wrap=True)
-        raise
-    _render(plan.summary, out_dir)
-    for f in report.warnings:
-        console.print(f"[yellow]warning[/] [{f.rule}] {escape(f.format())}", soft_wrap=True)
+    paths, report = publish_checked(
+        out_dir,
+        plan.missions,
+        safety_zone,
+        summary=plan.summary,
+        rules=rules,
+        fleet=fleet_cfg,
+        authorization=authorization,
+        margin_m=margin,
+        protect=tuple(p for p in (zone, fleet, config) if p is not None),
+    )
+    if Verbosity.level >= 0:
+        _render(plan.summary, out_dir)
+        render_findings(report.warnings)
     info(f"[green]wrote[/] {len(paths)} files to {escape(str(out_dir))}")
     if json_out:
         doc = dict(plan.summary)
@@ -143,14 +132,6 @@ def survey(
         doc["files"] = [str(p) for p in paths]
         doc["checks"] = report.to_json()
         emit_json(doc)
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _parse_angle(text: str) -> float | None:
