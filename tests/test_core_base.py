@@ -171,3 +171,16 @@ def test_rules_override(tmp_path: Path) -> None:
     f.write_text("[rules]\nmax_altitude = 60\n")
     with pytest.raises(ConfigError, match="unknown key 'max_altitude'"):
         load_rules(f)
+
+
+def test_fleet_subset(tmp_path: Path) -> None:
+    from dronepatrol.config import fleet_subset
+    from dronepatrol.errors import UsageError
+
+    assert [d.name for d in fleet_subset(default_fleet(), 2).drones] == ["drone1", "drone2"]
+    assert [d.system_id for d in fleet_subset(default_fleet(), 4).drones] == [1, 2, 3, 4]
+    assert fleet_subset(default_fleet(), None) == default_fleet()
+    f = tmp_path / "fleet.toml"
+    f.write_text('[[drones]]\nname = "solo"\n')
+    with pytest.raises(UsageError, match="describes 1 drones"):
+        fleet_subset(load_fleet(f), 2)
