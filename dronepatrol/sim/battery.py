@@ -45,8 +45,9 @@ class Battery:
         """Capacity left, percent 0-100."""
         return int(max(0.0, min(100.0, 100.0 * self.remaining_mah() / max(self.capacity_mah, 1.0))))
 
-    def level(self, now_s: float, *, low_volt: float, low_mah: float, low_timer_s: float,
-              crit_volt: float, crit_mah: float) -> int:
+    def level(
+        self, now_s: float, *, low_volt: float, low_mah: float, low_timer_s: float, crit_volt: float, crit_mah: float
+    ) -> int:
         """0 ok, 1 low, 2 critical, by ArduPilot's rules (the voltage must stay low a while)."""
 
         def volt_low(threshold: float, since: float | None) -> tuple[bool, float | None]:

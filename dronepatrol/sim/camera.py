@@ -129,9 +129,7 @@ class Camera:
         if self.photos_dir is not None and not missed:
             self.file_counter += 1
             path = Path(self.photos_dir) / self.name / f"IMG_{self.file_counter:04d}.JPG"
-            cam_time = dt.datetime(1970, 1, 1) + dt.timedelta(
-                seconds=utc_s + THAI_UTC_OFFSET_S + self.clock_offset_s
-            )
+            cam_time = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=utc_s + THAI_UTC_OFFSET_S + self.clock_offset_s)
             job = PhotoJob(
                 path=path,
                 camera_time=cam_time,

@@ -107,12 +107,8 @@ COMMANDS: dict[int, CommandSpec] = {
     M.MAV_CMD_NAV_RETURN_TO_LAUNCH: CommandSpec("RTL", (), False, True),
     M.MAV_CMD_NAV_LAND: CommandSpec("Land", (("param1", "u16"), ("param4", "sign1")), True, True),
     M.MAV_CMD_NAV_TAKEOFF: CommandSpec("Takeoff", (("param1", "u16"),), True, True),
-    M.MAV_CMD_NAV_CONTINUE_AND_CHANGE_ALT: CommandSpec(
-        "ChangeAlt", (("param1", "u16"),), True, True
-    ),
-    M.MAV_CMD_NAV_LOITER_TO_ALT: CommandSpec(
-        "LoitAltitude", (("param2", "i16"), ("param4", "pos01")), True, True
-    ),
+    M.MAV_CMD_NAV_CONTINUE_AND_CHANGE_ALT: CommandSpec("ChangeAlt", (("param1", "u16"),), True, True),
+    M.MAV_CMD_NAV_LOITER_TO_ALT: CommandSpec("LoitAltitude", (("param2", "i16"), ("param4", "pos01")), True, True),
     M.MAV_CMD_NAV_SPLINE_WAYPOINT: CommandSpec("SplineWP", (("param1", "u16"),), True, True),
     M.MAV_CMD_NAV_DELAY: CommandSpec(
         "Delay",
@@ -126,9 +122,7 @@ COMMANDS: dict[int, CommandSpec] = {
         "CondYaw", (("param1", "f32"), ("param2", "f32"), ("param3", "i8"), ("param4", "u8"))
     ),
     M.MAV_CMD_DO_JUMP: CommandSpec("Jump", (("param1", "u16"), ("param2", "i16"))),
-    M.MAV_CMD_DO_CHANGE_SPEED: CommandSpec(
-        "ChangeSpeed", (("param1", "u8"), ("param2", "f32"), ("param3", "u8"))
-    ),
+    M.MAV_CMD_DO_CHANGE_SPEED: CommandSpec("ChangeSpeed", (("param1", "u8"), ("param2", "f32"), ("param3", "u8"))),
     M.MAV_CMD_DO_SET_HOME: CommandSpec("SetHome", (("param1", "u16"),), True),
     M.MAV_CMD_DO_SET_RELAY: CommandSpec("SetRelay", (("param1", "u8"), ("param2", "u8"))),
     M.MAV_CMD_DO_SET_SERVO: CommandSpec("SetServo", (("param1", "u8"), ("param2", "u16"))),
@@ -150,12 +144,8 @@ COMMANDS: dict[int, CommandSpec] = {
             ("y", "u8"),
         ),
     ),
-    M.MAV_CMD_DO_MOUNT_CONTROL: CommandSpec(
-        "MountControl", (("param1", "f32"), ("param2", "f32"), ("param3", "f32"))
-    ),
-    M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: CommandSpec(
-        "CamTrigDist", (("param1", "f32"), ("param3", "u8"))
-    ),
+    M.MAV_CMD_DO_MOUNT_CONTROL: CommandSpec("MountControl", (("param1", "f32"), ("param2", "f32"), ("param3", "f32"))),
+    M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: CommandSpec("CamTrigDist", (("param1", "f32"), ("param3", "u8"))),
     M.MAV_CMD_DO_FENCE_ENABLE: CommandSpec("FenceEnable", (("param1", "u16"),)),
     M.MAV_CMD_DO_GUIDED_LIMITS: CommandSpec(
         "GuidedLimits",
@@ -403,9 +393,7 @@ class ItemProtocol:
 
     def _request(self, out: Send, now: float) -> None:
         out.append(
-            self.enc.mission_request_encode(
-                self.dest_sysid, self.dest_compid, self.request_i, self.mission_type
-            )
+            self.enc.mission_request_encode(self.dest_sysid, self.dest_compid, self.request_i, self.mission_type)
         )
         self.t_last_request = now
 
@@ -499,9 +487,20 @@ class ItemProtocol:
         if want_int:
             out.append(
                 self.enc.mission_item_int_encode(
-                    src, comp, seq, int(fields["frame"]), int(fields["command"]), current,
-                    autocontinue, fields["param1"], fields["param2"], fields["param3"],
-                    fields["param4"], int(fields["x"]), int(fields["y"]), fields["z"],
+                    src,
+                    comp,
+                    seq,
+                    int(fields["frame"]),
+                    int(fields["command"]),
+                    current,
+                    autocontinue,
+                    fields["param1"],
+                    fields["param2"],
+                    fields["param3"],
+                    fields["param4"],
+                    int(fields["x"]),
+                    int(fields["y"]),
+                    fields["z"],
                     self.mission_type,
                 )
             )
@@ -509,9 +508,20 @@ class ItemProtocol:
             scale = 1e-7 if fields["frame"] in _FLOAT_GLOBAL_FRAMES else 1.0
             out.append(
                 self.enc.mission_item_encode(
-                    src, comp, seq, int(fields["frame"]), int(fields["command"]), current,
-                    autocontinue, fields["param1"], fields["param2"], fields["param3"],
-                    fields["param4"], fields["x"] * scale, fields["y"] * scale, fields["z"],
+                    src,
+                    comp,
+                    seq,
+                    int(fields["frame"]),
+                    int(fields["command"]),
+                    current,
+                    autocontinue,
+                    fields["param1"],
+                    fields["param2"],
+                    fields["param3"],
+                    fields["param4"],
+                    fields["x"] * scale,
+                    fields["y"] * scale,
+                    fields["z"],
                     self.mission_type,
                 )
             )
@@ -587,9 +597,7 @@ class MissionProtocol(ItemProtocol):
     def get_item(self, seq: int, out: Send, msg: Any) -> tuple[int, dict[str, float] | None]:
         if seq != 0 and seq >= len(self.commands):
             out.append(
-                self.enc.mission_count_encode(
-                    msg.get_srcSystem(), msg.get_srcComponent(), len(self.commands), MISSION
-                )
+                self.enc.mission_count_encode(msg.get_srcSystem(), msg.get_srcComponent(), len(self.commands), MISSION)
             )
             return M.MAV_MISSION_ERROR, None
         return M.MAV_MISSION_ACCEPTED, command_to_fields(self.command(seq))
@@ -624,7 +632,7 @@ class MissionProtocol(ItemProtocol):
 
     def truncate(self, count: int) -> None:
         if len(self.commands) > count:
-            del self.commands[max(count, 1):]
+            del self.commands[max(count, 1) :]
             self._sync()
 
     def complete(self, out: Send) -> int:
@@ -810,7 +818,7 @@ class RallyProtocol(ItemProtocol):
         """Stored rally points (as many as RALLY_TOTAL says)."""
         total = int(self.params.get("RALLY_TOTAL"))
         if total < len(self._points):
-            del self._points[max(total, 0):]
+            del self._points[max(total, 0) :]
         return self._points
 
     def item_count(self) -> int:

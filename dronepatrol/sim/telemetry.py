@@ -70,9 +70,7 @@ SENSORS_PRESENT = (
     | _S.MAV_SYS_STATUS_PREARM_CHECK
 )
 
-EKF_ATTITUDE_ONLY = (
-    M.EKF_ATTITUDE | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS | M.EKF_CONST_POS_MODE
-)
+EKF_ATTITUDE_ONLY = M.EKF_ATTITUDE | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS | M.EKF_CONST_POS_MODE
 EKF_POSITION_OK = (
     M.EKF_ATTITUDE
     | M.EKF_VELOCITY_HORIZ
@@ -100,13 +98,13 @@ CAPABILITIES = (
 
 
 def _e7(deg: float) -> int:
-    return int(round(deg * 1e7))
+    return round(deg * 1e7)
 
 
 def build(msg_id: int, v: SimVehicle) -> Any | None:
     """Build message ``msg_id`` from vehicle ``v``; None if it is not sent now."""
     enc = v.enc
-    boot_ms = int(v.t * 1000) & 0xFFFFFFFF
+    boot_ms = round(v.t * 1000) & 0xFFFFFFFF
     lat, lon = v.lat_lon()
     alt_amsl = v.alt_amsl_m()
     if msg_id == ID["HEARTBEAT"]:
@@ -128,9 +126,19 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         if v.prearm_ok():
             health |= M.MAV_SYS_STATUS_PREARM_CHECK
         return enc.sys_status_encode(
-            present, present, health, 200,
-            int(v.battery.voltage_v * 1000), int(v.battery.current_a * 100),
-            v.battery.remaining_pct(), 0, 0, 0, 0, 0, 0,
+            present,
+            present,
+            health,
+            200,
+            int(v.battery.voltage_v * 1000),
+            int(v.battery.current_a * 100),
+            v.battery.remaining_pct(),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
         )
     if msg_id == ID["SYSTEM_TIME"]:
         unix_us = int(v.utc_s() * 1e6) if v.gps_fix() else 0
@@ -138,17 +146,27 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
     if msg_id == ID["GPS_RAW_INT"]:
         fix = v.gps_fix()
         gs = math.hypot(v.vn, v.ve)
-        cog = int(round(math.degrees(math.atan2(v.ve, v.vn)) % 360 * 100)) if gs > 0.2 else 0
+        cog = round(math.degrees(math.atan2(v.ve, v.vn)) % 360 * 100) if gs > 0.2 else 0
         return enc.gps_raw_int_encode(
             int(v.utc_s() * 1e6) if fix else 0,
             M.GPS_FIX_TYPE_3D_FIX if fix else M.GPS_FIX_TYPE_NO_FIX,
-            _e7(lat) if fix else 0, _e7(lon) if fix else 0, int(alt_amsl * 1000) if fix else 0,
-            121 if fix else 9999, 200 if fix else 9999, int(gs * 100), cog,
+            _e7(lat) if fix else 0,
+            _e7(lon) if fix else 0,
+            int(alt_amsl * 1000) if fix else 0,
+            121 if fix else 9999,
+            200 if fix else 9999,
+            int(gs * 100),
+            cog,
             10 if fix else 0,
         )
     if msg_id == ID["ATTITUDE"]:
         return enc.attitude_encode(
-            boot_ms, v.roll_rad, v.pitch_rad, _wrap_pi(math.radians(v.yaw_deg)), 0.0, 0.0,
+            boot_ms,
+            v.roll_rad,
+            v.pitch_rad,
+            _wrap_pi(math.radians(v.yaw_deg)),
+            0.0,
+            0.0,
             math.radians(v.yaw_rate_dps),
         )
     if msg_id == ID["LOCAL_POSITION_NED"]:
@@ -157,8 +175,15 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         return enc.local_position_ned_encode(boot_ms, v.n, v.e, -v.alt, v.vn, v.ve, -v.vu)
     if msg_id == ID["GLOBAL_POSITION_INT"]:
         return enc.global_position_int_encode(
-            boot_ms, _e7(lat), _e7(lon), int(alt_amsl * 1000), int(v.alt * 1000),
-            int(v.vn * 100), int(v.ve * 100), int(-v.vu * 100), int(v.yaw_deg % 360 * 100),
+            boot_ms,
+            _e7(lat),
+            _e7(lon),
+            int(alt_amsl * 1000),
+            int(v.alt * 1000),
+            int(v.vn * 100),
+            int(v.ve * 100),
+            int(-v.vu * 100),
+            int(v.yaw_deg % 360 * 100),
         )
     if msg_id == ID["MISSION_CURRENT"]:
         seq, total, state, mode = v.mission_current()
@@ -166,21 +191,33 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
     if msg_id == ID["NAV_CONTROLLER_OUTPUT"]:
         wp_dist, bearing, alt_err = v.nav_output()
         return enc.nav_controller_output_encode(
-            math.degrees(v.roll_rad), math.degrees(v.pitch_rad), int(bearing), int(bearing),
-            min(int(wp_dist), 65535), alt_err, 0.0, 0.0,
+            math.degrees(v.roll_rad),
+            math.degrees(v.pitch_rad),
+            int(bearing),
+            int(bearing),
+            min(int(wp_dist), 65535),
+            alt_err,
+            0.0,
+            0.0,
         )
     if msg_id == ID["VFR_HUD"]:
         gs = math.hypot(v.vn, v.ve)
-        return enc.vfr_hud_encode(
-            v.airspeed_m_s(), gs, int(v.yaw_deg % 360), v.throttle_pct(), alt_amsl, v.vu
-        )
+        return enc.vfr_hud_encode(v.airspeed_m_s(), gs, int(v.yaw_deg % 360), v.throttle_pct(), alt_amsl, v.vu)
     if msg_id == ID["BATTERY_STATUS"]:
         b = v.battery
         volts = [min(int(b.voltage_v * 1000), 65534)] + [65535] * 9
         return enc.battery_status_encode(
-            0, M.MAV_BATTERY_FUNCTION_ALL, M.MAV_BATTERY_TYPE_LIPO, 32767, volts,
-            int(b.current_a * 100), int(b.consumed_mah), int(b.consumed_wh * 36),
-            b.remaining_pct(), 0, b.charge_state(),
+            0,
+            M.MAV_BATTERY_FUNCTION_ALL,
+            M.MAV_BATTERY_TYPE_LIPO,
+            32767,
+            volts,
+            int(b.current_a * 100),
+            int(b.consumed_mah),
+            int(b.consumed_wh * 36),
+            b.remaining_pct(),
+            0,
+            b.charge_state(),
         )
     if msg_id == ID["EKF_STATUS_REPORT"]:
         flags = EKF_POSITION_OK if v.position_ok() else EKF_ATTITUDE_ONLY
@@ -189,8 +226,11 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         if not v.fence_enabled():
             return None
         return enc.fence_status_encode(
-            1 if v.fence_breaches else 0, v.fence_breach_count, v.fence_breach_type,
-            v.fence_breach_time_ms, M.FENCE_MITIGATE_NONE,
+            1 if v.fence_breaches else 0,
+            v.fence_breach_count,
+            v.fence_breach_type,
+            v.fence_breach_time_ms,
+            M.FENCE_MITIGATE_NONE,
         )
     if msg_id == ID["HOME_POSITION"]:
         home = v.home
@@ -198,12 +238,30 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             return None
         hn, he = v.frame.to_ne(home[0], home[1])
         return enc.home_position_encode(
-            _e7(home[0]), _e7(home[1]), int(home[2] * 1000), hn, he, 0.0,
-            [1.0, 0.0, 0.0, 0.0], 0.0, 0.0, 0.0, int(v.utc_s() * 1e6),
+            _e7(home[0]),
+            _e7(home[1]),
+            int(home[2] * 1000),
+            hn,
+            he,
+            0.0,
+            [1.0, 0.0, 0.0, 0.0],
+            0.0,
+            0.0,
+            0.0,
+            int(v.utc_s() * 1e6),
         )
     if msg_id == ID["AUTOPILOT_VERSION"]:
         return enc.autopilot_version_encode(
-            CAPABILITIES, FLIGHT_SW_VERSION, 0, 0, 0, [0] * 8, [0] * 8, [0] * 8, 0, 0,
+            CAPABILITIES,
+            FLIGHT_SW_VERSION,
+            0,
+            0,
+            0,
+            [0] * 8,
+            [0] * 8,
+            [0] * 8,
+            0,
+            0,
             v.sysid,
         )
     return None
