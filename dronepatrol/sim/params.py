@@ -57,6 +57,9 @@ def _specs(sysid: int, camera: bool) -> list[ParamSpec]:
         s(name="LAND_ALT_LOW", ptype=INT16, default=1000),  # cm
         s(name="LAND_SPEED", ptype=INT16, default=50),  # cm/s
         s(name="LAND_SPEED_HIGH", ptype=INT16, default=0),  # cm/s (0: WPNAV_SPEED_DN)
+        # ArduPilot 4.7 names (SYSID_MYGCS and SYSID_THISMAV before 4.7)
+        s(name="MAV_GCS_SYSID", ptype=INT16, default=255),
+        s(name="MAV_SYSID", ptype=INT16, default=sysid),
         s(name="MIS_RESTART", ptype=INT8, default=0),
         s(name="MIS_TOTAL", ptype=INT16, default=0),
         s(name="RALLY_INCL_HOME", ptype=INT8, default=1),
@@ -66,8 +69,6 @@ def _specs(sysid: int, camera: bool) -> list[ParamSpec]:
         s(name="RTL_ALT_FINAL", ptype=INT16, default=0),  # cm
         s(name="RTL_LOIT_TIME", ptype=INT32, default=5000),  # ms
         s(name="RTL_SPEED", ptype=INT16, default=0),  # cm/s (0: WPNAV_SPEED)
-        s(name="SYSID_MYGCS", ptype=INT16, default=255),
-        s(name="SYSID_THISMAV", ptype=INT16, default=sysid),
         s(name="WPNAV_ACCEL", ptype=REAL32, default=250),  # cm/s/s
         s(name="WPNAV_RADIUS", ptype=REAL32, default=200),  # cm
         s(name="WPNAV_SPEED", ptype=REAL32, default=1000),  # cm/s

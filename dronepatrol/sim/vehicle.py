@@ -130,7 +130,7 @@ class SimVehicle:
     def _boot(self) -> None:
         """Power-on state (parameters and stored missions survive a reboot)."""
         self.boot_count += 1
-        self.sysid = int(self.params.get("SYSID_THISMAV"))
+        self.sysid = int(self.params.get("MAV_SYSID"))
         self.enc.srcSystem = self.sysid
         self.t = 0.0
         self.n = self.e = self.alt = 0.0
@@ -1040,7 +1040,7 @@ class SimVehicle:
         if kind == "BAD_DATA":
             return
         if kind == "HEARTBEAT":
-            if msg.get_srcSystem() == int(self.params.get("SYSID_MYGCS")):
+            if msg.get_srcSystem() == int(self.params.get("MAV_GCS_SYSID")):
                 self.gcs_last_seen = self.t
             return
         if not self._for_me(msg, component=kind not in ("REQUEST_DATA_STREAM", "SET_MODE")):

@@ -73,7 +73,7 @@ def test_timed_cut_triggers_gcs_failsafe_while_flying(make_fleet, connect):
     gcs = connect(fleet.ports[0])
     gcs.wait("HEARTBEAT", 5)
     gcs.auto_heartbeat_s = 0.02
-    assert gcs.param_set("SYSID_MYGCS", 254) == 254
+    assert gcs.param_set("MAV_GCS_SYSID", 254) == 254
     assert gcs.param_set("FS_GCS_ENABLE", 1) == 1
     gcs.takeoff(10.0)
     fleet.cut_link(0, duration_s=1.0)  # 20 s of vehicle time: longer than FS_GCS_TIMEOUT

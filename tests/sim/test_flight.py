@@ -152,7 +152,7 @@ def test_battery_failsafe_triggers_rtl(one):
 def test_gcs_heartbeat_failsafe_triggers_rtl(one):
     _fleet, gcs = one
     gcs.auto_heartbeat_s = 0.02  # 0.4 s of vehicle time
-    assert gcs.param_set("SYSID_MYGCS", 254) == 254  # ArduPilot only watches its own GCS id
+    assert gcs.param_set("MAV_GCS_SYSID", 254) == 254  # ArduPilot only watches its own GCS id
     assert gcs.param_set("FS_GCS_ENABLE", 1) == 1
     gcs.takeoff(10.0)
     assert [m for m in gcs.collect(0.5) if m.get_type() == "HEARTBEAT" and m.custom_mode == 6] == []

@@ -123,7 +123,7 @@ def test_commands_and_acks(one):
 def test_parameters(one):
     _fleet, gcs = one
     assert gcs.param_get("FENCE_ENABLE") == 0
-    assert gcs.param_get("SYSID_THISMAV") == 1
+    assert gcs.param_get("MAV_SYSID") == 1
     assert gcs.param_set("WPNAV_SPEED", 750) == 750
     assert gcs.param_set("FENCE_ENABLE", 1.4) == 1  # integer parameter
     gcs.m.mav.param_request_list_send(1, 1)
