@@ -76,6 +76,53 @@ NAV_COMMANDS = frozenset(
 )
 
 
+#: Commands ArduCopter stores in a mission (AP_Mission::mavlink_int_to_mission_cmd); any other
+#: command makes the upload fail with MAV_MISSION_UNSUPPORTED. Fence and rally items travel in
+#: their own lists.
+ARDUCOPTER_MISSION_COMMANDS = frozenset(
+    {
+        16,
+        17,
+        18,
+        19,
+        20,
+        21,
+        22,
+        30,
+        31,
+        82,
+        83,
+        92,
+        93,
+        112,
+        114,
+        115,  # nav and conditions
+        176,
+        177,
+        178,
+        179,
+        181,
+        182,
+        183,
+        184,
+        189,
+        191,
+        201,
+        202,
+        203,
+        205,
+        206,
+        207,
+        208,
+        210,
+        211,
+        212,
+        222,
+        42600,  # do commands
+    }
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MissionItem:
     """One MAVLink mission item. ``params`` are param1..param4 (NaN allowed where unused)."""
@@ -206,11 +253,14 @@ def waypoint(lon: float, lat: float, alt_m: float, *, hold_s: float = 0.0, accep
 
 
 def loiter_time(lon: float, lat: float, alt_m: float, seconds: float) -> MissionItem:
-    """NAV_LOITER_TIME: hover ``seconds`` at the position (a copter holds position)."""
+    """NAV_LOITER_TIME: hover ``seconds`` at the position (a copter holds position).
+
+    param4 is 0, not NaN: ArduPilot accepts NaN only in waypoint, take-off and land items.
+    """
     return MissionItem(
         command=Cmd.NAV_LOITER_TIME,
         frame=_REL,
-        params=(seconds, 0.0, 0.0, _NAN),
+        params=(seconds, 0.0, 0.0, 0.0),
         lon=lon,
         lat=lat,
         alt_m=alt_m,
@@ -218,13 +268,14 @@ def loiter_time(lon: float, lat: float, alt_m: float, seconds: float) -> Mission
 
 
 def roi(lon: float, lat: float, alt_m: float = 0.0) -> MissionItem:
-    """DO_SET_ROI_LOCATION: point the vehicle (and camera) at a place, ``alt_m`` above home."""
-    return MissionItem(command=Cmd.DO_SET_ROI_LOCATION, frame=_REL, lon=lon, lat=lat, alt_m=alt_m)
+    """DO_SET_ROI (param1 3 = MAV_ROI_LOCATION): point the vehicle (and camera) at a place,
+    ``alt_m`` above home. ArduCopter stores DO_SET_ROI in missions, not DO_SET_ROI_LOCATION."""
+    return MissionItem(command=Cmd.DO_SET_ROI, frame=_REL, params=(3.0, 0.0, 0.0, 0.0), lon=lon, lat=lat, alt_m=alt_m)
 
 
 def roi_none() -> MissionItem:
-    """DO_SET_ROI_NONE: stop pointing at a region of interest."""
-    return MissionItem(command=Cmd.DO_SET_ROI_NONE, frame=Frame.MISSION)
+    """DO_SET_ROI at 0, 0, 0: ArduCopter stops pointing at a region of interest."""
+    return MissionItem(command=Cmd.DO_SET_ROI, frame=_REL)
 
 
 def cam_trigger_distance(distance_m: float, *, trigger_now: bool = False) -> MissionItem:

@@ -289,3 +289,27 @@ def test_publish_writes_the_directory_with_estimates(tmp_path):
     assert summary["estimates"][1]["photos"] == report.estimates[1].photos > 0
     assert summary["checks"]["rules"]["max_alt_m"]["source"].startswith("CAAT")
     assert summary["fence_alt_max_m"] == {"drone1": None, "drone2": None, "drone3": None}
+
+
+def test_nan_params_that_arducopter_rejects_are_errors():
+    from dronepatrol.mission import Cmd, MissionItem
+
+    zone = roiet()
+    nan = float("nan")
+    bad = MissionItem(command=Cmd.NAV_LOITER_TIME, params=(10.0, 0.0, 0.0, nan), lon=103.6500, lat=16.0560,
+                      alt_m=40.0)
+    ok = MissionItem(command=Cmd.NAV_WAYPOINT, params=(0.0, 0.0, 0.0, nan), lon=103.6500, lat=16.0560, alt_m=40.0)
+    refused = check_missions([mission("drone1", PROVINCIAL_HALL, (takeoff(30.0), bad, rtl()))], zone)
+    assert [f.message for f in refused.errors if f.rule == "format" and "param4" in f.message]
+    assert "INVALID_PARAM4" in refused.errors[0].message
+    accepted = check_missions([mission("drone1", PROVINCIAL_HALL, (takeoff(30.0), ok, rtl()))], zone)
+    assert not [f for f in accepted.errors if f.rule == "format"]
+
+
+def test_commands_arducopter_does_not_store_are_errors():
+    from dronepatrol.mission import MissionItem
+
+    zone = roiet()
+    roi_location = MissionItem(command=195, lon=103.6500, lat=16.0560)  # DO_SET_ROI_LOCATION
+    report = check_missions([mission("drone1", PROVINCIAL_HALL, (takeoff(30.0), roi_location, rtl()))], zone)
+    assert [f for f in report.errors if f.rule == "format" and "MAV_MISSION_UNSUPPORTED" in f.message]

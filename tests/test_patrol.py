@@ -61,9 +61,11 @@ def test_mission_layout(zone, plan) -> None:
         assert [items[0].command, items[1].command, items[2].command] == [
             Cmd.NAV_TAKEOFF, Cmd.DO_CHANGE_SPEED, Cmd.NAV_WAYPOINT]
         assert items[1].params[1] == 10.0
-        assert [items[-2].command, items[-1].command] == [Cmd.DO_SET_ROI_NONE, Cmd.NAV_RETURN_TO_LAUNCH]
+        roi_off = items[-2]  # DO_SET_ROI at 0, 0: ArduCopter stops pointing the camera
+        assert [roi_off.command, items[-1].command] == [Cmd.DO_SET_ROI, Cmd.NAV_RETURN_TO_LAUNCH]
+        assert (roi_off.lon, roi_off.lat, roi_off.alt_m) == (0.0, 0.0, 0.0)
         assert not any(it.command == Cmd.DO_JUMP for it in items)  # one loop
-        rois = [k for k, it in enumerate(items) if it.command == Cmd.DO_SET_ROI_LOCATION]
+        rois = [k for k, it in enumerate(items) if it.command == Cmd.DO_SET_ROI and it.lat != 0.0]
         assert len(rois) == len(r.stops)
         for k, s in zip(rois, r.stops, strict=True):
             wp, roi, loiter, shot = items[k - 1], items[k], items[k + 1], items[k + 2]
@@ -184,7 +186,7 @@ def test_hotspot_in_a_no_fly_area_is_watched_from_the_nearest_safe_point(tmp_pat
     stop = next(s for r in p.routes for s in r.stops if s.ranked.name == "Tower base")
     assert 70.0 <= stop.observed_from_m <= 72.0  # 60 m circle + 10 m margin (+ 0.5 m inside)
     m = next(m for m, r in zip(p.missions, p.routes, strict=True) if stop in r.stops)
-    roi = next(it for it in m.items if it.command == Cmd.DO_SET_ROI_LOCATION and it.lon == 103.6572)
+    roi = next(it for it in m.items if it.command == Cmd.DO_SET_ROI and it.lon == 103.6572)
     assert roi.lat == 16.0548
     assert check_missions(p.missions, z).ok
     assert assert_legs_safe(z, p) > 0  # legs to and from the tower bend around it

@@ -46,7 +46,7 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from dronepatrol.config import DroneConfig, FleetConfig
-from dronepatrol.mission import Cmd, Mission, MissionItem
+from dronepatrol.mission import ARDUCOPTER_MISSION_COMMANDS, Cmd, Mission, MissionItem
 from dronepatrol.planning.estimate import (
     AMSL_FRAMES,
     RELATIVE_FRAMES,
@@ -62,6 +62,9 @@ from dronepatrol.rules import DEFAULT_RULES, Rules
 from dronepatrol.zones.model import NoFly, SafetyZone
 
 SEVERITIES = ("error", "warning")
+#: Commands whose param4 may be NaN (AP_Mission::sanity_check_params); any other NaN or infinite
+#: param gets MAV_MISSION_INVALID_PARAMn and the upload fails.
+NAN_PARAM4_OK = frozenset({Cmd.NAV_WAYPOINT, Cmd.NAV_LAND, Cmd.NAV_TAKEOFF, 84, 85})
 RULES = ("zone", "nofly", "altitude", "airport", "endurance", "separation", "vlos", "daylight", "format")
 #: Geometry slack (metres) for rounding: 1e-7 degree is about 1 cm.
 TOLERANCE_M = 0.02
@@ -293,6 +296,17 @@ def _check_items(mission: Mission, flight: Flight, zone: SafetyZone, rules: Rule
     stem = mission.file_stem
     ceiling = min(zone.max_alt_m, rules.max_alt_m)
     for seq, item in enumerate(mission.items, start=1):
+        if item.command not in ARDUCOPTER_MISSION_COMMANDS:
+            out.append(CheckFinding(
+                severity="error", rule="format", drone=stem, item=seq,
+                message=f"{_item_label(item, seq)}: ArduCopter does not store command {item.command} in a "
+                        "mission (the upload fails with MAV_MISSION_UNSUPPORTED) — replace or remove it"))
+        for k, value in enumerate(item.params):
+            if math.isinf(value) or (math.isnan(value) and not (k == 3 and item.command in NAN_PARAM4_OK)):
+                out.append(CheckFinding(
+                    severity="error", rule="format", drone=stem, item=seq,
+                    message=f"{_item_label(item, seq)} has param{k + 1} = {value}; ArduPilot rejects the "
+                            f"upload (MAV_MISSION_INVALID_PARAM{k + 1}) — give a number"))
         if item.is_nav and item.frame not in RELATIVE_FRAMES | AMSL_FRAMES:
             out.append(CheckFinding(severity="error", rule="format", drone=stem, item=seq,
                                     message=f"{_item_label(item, seq)} uses frame {item.frame}, which is not a "

@@ -94,7 +94,9 @@ class CommandSpec:
     nav: bool = False
 
 
-#: Mission commands ArduCopter accepts in a mission (others get MAV_MISSION_UNSUPPORTED).
+#: Mission commands ArduCopter accepts in a mission (others get MAV_MISSION_UNSUPPORTED), as in
+#: AP_Mission::mavlink_int_to_mission_cmd: DO_SET_ROI_LOCATION (195) and DO_SET_ROI_NONE (197) are
+#: accepted as commands (COMMAND_LONG/INT) but not stored in a mission.
 COMMANDS: dict[int, CommandSpec] = {
     M.MAV_CMD_NAV_WAYPOINT: CommandSpec("WP", (("param1", "u16"),), True, True),
     M.MAV_CMD_NAV_LOITER_UNLIM: CommandSpec("LoitUnlim", (("param3", "i16"),), True, True),
@@ -127,7 +129,6 @@ COMMANDS: dict[int, CommandSpec] = {
     M.MAV_CMD_DO_SET_RELAY: CommandSpec("SetRelay", (("param1", "u8"), ("param2", "u8"))),
     M.MAV_CMD_DO_SET_SERVO: CommandSpec("SetServo", (("param1", "u8"), ("param2", "u16"))),
     M.MAV_CMD_DO_LAND_START: CommandSpec("LandStart", (), True),
-    M.MAV_CMD_DO_SET_ROI_LOCATION: CommandSpec("SetROI", (), True),
     M.MAV_CMD_DO_SET_ROI: CommandSpec("SetROI", (("param1", "u16"),), True),
     M.MAV_CMD_DO_DIGICAM_CONFIGURE: CommandSpec(
         "DigiCamCfg",

@@ -163,7 +163,7 @@ def test_change_speed_loiter_time_and_roi_in_auto():
     specs = [
         item(M.MAV_CMD_NAV_TAKEOFF, z=10.0, x=0, y=0),
         item(M.MAV_CMD_DO_CHANGE_SPEED, frame=2, param1=1, param2=4.0, param3=-1),
-        item(M.MAV_CMD_DO_SET_ROI_LOCATION, x=round(roi_lat * 1e7), y=round(roi_lon * 1e7), z=0.0),
+        item(M.MAV_CMD_DO_SET_ROI, param1=3, x=round(roi_lat * 1e7), y=round(roi_lon * 1e7), z=0.0),
         item(M.MAV_CMD_NAV_LOITER_TIME, param1=20.0, x=round(lat * 1e7), y=round(lon * 1e7), z=10.0),
         item(M.MAV_CMD_NAV_LAND, x=0, y=0, z=0.0),
     ]
@@ -190,3 +190,12 @@ def test_change_speed_loiter_time_and_roi_in_auto():
     assert v.t - loiter_start == pytest.approx(20.0, abs=0.1)
     run(v, 60.0)
     assert not v.armed and v.landed
+
+
+def test_simulator_stores_only_what_the_checks_allow():
+    """The simulator's mission command table is ArduCopter's; the mission checks refuse the rest."""
+    from dronepatrol.mission import ARDUCOPTER_MISSION_COMMANDS
+    from dronepatrol.sim.mission_store import COMMANDS
+
+    assert set(COMMANDS) <= ARDUCOPTER_MISSION_COMMANDS
+    assert 195 not in COMMANDS and 197 not in COMMANDS  # DO_SET_ROI_LOCATION / _NONE: commands only
