@@ -50,3 +50,15 @@ def test_a_piece_beyond_endurance_is_refused(route) -> None:
     r, space = route
     with pytest.raises(SafetyError, match="endurance"):
         split_route(r.segments, [(0.0, 0.0)], space=space, models=[FlightModel()], alt_m=60.0, limits_s=[60.0])
+
+
+def test_safe_distances_between_point_sets() -> None:
+    space = SafeSpace(FREE)
+    a = [(100.0, 275.0), (575.0, 100.0)]
+    b = [(1000.0, 275.0), (575.0, 500.0), (100.0, 275.0)]
+    d = space.distances(a, b)
+    assert d.shape == (2, 3)
+    for i, p in enumerate(a):
+        for j, q in enumerate(b):
+            assert d[i, j] == pytest.approx(space.distance(p, q), abs=1e-6)
+    assert d[0, 2] == 0.0

@@ -4,10 +4,16 @@ The free region (zone part shrunk by the margin, minus no-fly areas grown by the
 into *cells* by a boustrophedon decomposition: in a frame where the lanes run along x, a cell is
 split only where a horizontal line's crossings with the region change (a hole or a notch starts
 or ends), so every horizontal line crosses a cell in one interval. Each cell gets lanes at its
-own best angle (fewest metres flown, turns counted). Lanes are spaced evenly so that the bands
-of height ``spacing`` they own tile the cell; where the cell's side bulges beyond a lane's end
-inside its band, the lane follows the boundary out to the band's extreme ("tips"), so that every
-point of the free region lies within half a lane spacing of a photographed lane. Everything is
+own best angle (fewest metres flown, turns counted). Lanes lie on lines exactly ``spacing`` apart
+in one phase across the whole region (per heading), so the cells beside a hole continue the lines
+of the cells around them instead of each rounding its own lane count up; where a cell's side
+bulges beyond a lane's end inside its band, the lane follows the boundary out to the band's
+extreme ("tips"), on into the neighbouring cell if need be. The lanes' coverage is then checked
+(lanes buffered by half a spacing against the free region): a piece left uncovered (under a
+hole's bottom, beside a notch) gets a loop of the nearest lane out to it, or an extra lane
+through it; where that costs more than spreading each cell's lanes evenly over it (the older
+layout, which covers each cell on its own), the even spread is used. So every point of the free
+region lies within half a lane spacing of a photographed lane. Everything is
 inside the free region: lanes, tips and links between lanes follow the cell boundary; links
 between cells are shortest safe paths (:class:`~dronepatrol.planning.paths.SafeSpace`).
 
@@ -197,6 +203,10 @@ class _Cell:
     yt: float
     left: np.ndarray  # (m, 2) polyline, y non-decreasing
     right: np.ndarray
+    #: the same chains continued along the region's boundary into the cells below and above
+    #: (as far as it runs on without a break, up to ``reach`` metres), for lane tips
+    left_ext: np.ndarray | None = None
+    right_ext: np.ndarray | None = None
 
 
 def _clean_levels(ys: np.ndarray) -> np.ndarray:
@@ -205,8 +215,12 @@ def _clean_levels(ys: np.ndarray) -> np.ndarray:
     return ys[keep]
 
 
-def decompose(region: Polygon | MultiPolygon) -> list[_Cell]:
-    """Boustrophedon cells of a region given in a frame where lanes run along x."""
+def decompose(region: Polygon | MultiPolygon, *, reach: float = 0.0) -> list[_Cell]:
+    """Boustrophedon cells of a region given in a frame where lanes run along x.
+
+    With ``reach`` > 0, each cell's chains are also given continued along the region's boundary
+    up to ``reach`` metres below its bottom and above its top (``left_ext``, ``right_ext``).
+    """
     polys = [orient(p, 1.0) for p in _polygons(region)]
     if not polys:
         return []
@@ -278,8 +292,35 @@ def decompose(region: Polygon | MultiPolygon) -> list[_Cell]:
                     if not chain or abs(chain[-1][0] - p[0]) > 1e-9 or abs(chain[-1][1] - p[1]) > 1e-9:
                         chain.append(p)
         yb, yt = float(levels[traps[0][0]]), float(levels[traps[-1][0] + 1])
-        out.append(_Cell(yb=yb, yt=yt, left=np.array(_drop_collinear(left)),
-                         right=np.array(_drop_collinear(right))))
+        cell = _Cell(yb=yb, yt=yt, left=np.array(_drop_collinear(left)), right=np.array(_drop_collinear(right)))
+        if reach > 0:
+            ext = []
+            for side in (0, 2):  # left edge (xl0, xl1), right edge (xr0, xr1)
+                below = _walk(slabs, levels, traps[0][0], traps[0][1], side, -1, yb - reach)
+                above = _walk(slabs, levels, traps[-1][0], traps[-1][1], side, 1, yt + reach)
+                own = cell.left if side == 0 else cell.right
+                ext.append(np.array(below[::-1] + [tuple(p) for p in own] + above))
+            cell.left_ext, cell.right_ext = ext
+        out.append(cell)
+    return out
+
+
+def _walk(slabs, levels, j: int, t: tuple, side: int, step: int, limit: float) -> list[XY]:
+    """Boundary points continuing a trapezoid's side (0 left, 2 right) from slab to slab."""
+    out: list[XY] = []
+    while True:
+        x = t[side + 1] if step > 0 else t[side]  # where the side leaves this slab
+        j += step
+        if j < 0 or j >= len(slabs):
+            break
+        nxt = [u for u in slabs[j] if abs((u[side] if step > 0 else u[side + 1]) - x) < 1e-6]
+        if len(nxt) != 1:
+            break
+        t = nxt[0]
+        y = float(levels[j + 1] if step > 0 else levels[j])
+        out.append((t[side + 1] if step > 0 else t[side], y))
+        if (y - limit) * step >= 0:
+            break
     return out
 
 
@@ -362,7 +403,13 @@ def _band_extreme(chain: np.ndarray, y0: float, y1: float, sign: float) -> float
 
 @dataclass
 class _CellLanes:
-    """Lanes of one cell (original frame), all stored left-to-right in the rotated frame."""
+    """Lanes of one cell (original frame), all stored left-to-right in the rotated frame.
+
+    ``ys`` are the lane heights in the rotated frame when the lanes follow the region's global
+    phase (``None``: spread evenly over the cell, which covers the cell on its own); ``bumps``
+    (lane index -> ``(x0, x1, y)`` in the rotated frame) are detours of a lane that photograph
+    a strip next to it that no other lane reaches.
+    """
 
     heading_deg: float
     lanes: list[list[XY]]
@@ -370,20 +417,47 @@ class _CellLanes:
     links_right: list[list[XY]]
     polygon: Polygon
     variants: list[tuple[float, XY, XY, Callable[[], list[Segment]]]] = field(default_factory=list)
+    cell: _Cell | None = None
+    ys: list[float] | None = None
+    bumps: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
 
 
-def _lanes_in_cell(cell: _Cell, spacing_m: float, heading_deg: float, tol_poly: Polygon | None) -> _CellLanes:
+def _lanes_in_cell(
+    cell: _Cell,
+    spacing_m: float,
+    heading_deg: float,
+    tol_poly: Polygon | None,
+    ys: Sequence[float] | None = None,
+    bumps: dict[int, list[tuple[float, float, float]]] | None = None,
+    polygon: Polygon | None = None,
+) -> _CellLanes:
+    """Lanes across ``cell`` (rotated frame) at heights ``ys`` (``None``: evenly spread).
+
+    ``polygon`` is the cell in the original frame if already known.
+    """
     reach_m = TIP_REACH * spacing_m
-    h = cell.yt - cell.yb
-    n = max(1, math.ceil(h / spacing_m - 1e-9))
-    sp = h / n
     L, R = cell.left, cell.right
+    if ys is None:
+        h = cell.yt - cell.yb
+        n = max(1, math.ceil(h / spacing_m - 1e-9))
+        half = 0.5 * h / n
+        heights = [cell.yb + (k + 0.5) * 2.0 * half for k in range(n)]
+        lo, hi = cell.yb, cell.yt
+    else:
+        # lanes on the region's lines: a band may reach past the cell, where the tips follow
+        # the boundary on into the neighbouring cell (still the free region's boundary)
+        half = 0.5 * spacing_m
+        heights = [float(y) for y in ys]
+        if cell.left_ext is not None and cell.right_ext is not None:
+            L, R = cell.left_ext, cell.right_ext
+        lo, hi = -math.inf, math.inf
+        reach_m = PHASE_TIP_REACH * spacing_m
+    bumps = bumps or {}
     lanes: list[list[XY]] = []
     ends: list[tuple[XY, XY]] = []  # each lane's left and right ends (rotated frame)
-    for k in range(n):
-        y = cell.yb + (k + 0.5) * sp
+    for k, y in enumerate(heights):
         tl, tr = _t_first(L[:, 1], y), _t_first(R[:, 1], y)
-        b0, b1 = max(cell.yb, y - 0.5 * sp), min(cell.yt, y + 0.5 * sp)
+        b0, b1 = max(lo, y - half), min(hi, y + half)
         el = _band_extreme(L, b0, b1, -1.0)
         er = _band_extreme(R, b0, b1, 1.0)
         if _chain_point(L, el)[0] > _chain_point(L, tl)[0] - 0.25:
@@ -392,16 +466,21 @@ def _lanes_in_cell(cell: _Cell, spacing_m: float, heading_deg: float, tol_poly: 
             er = tr
         left_tip = _trim(_chain_path(L, tl, el), reach_m)[::-1]
         right_tip = _trim(_chain_path(R, tr, er), reach_m)
-        pts = left_tip + right_tip
-        lanes.append(_dedupe(pts))
+        mid: list[XY] = []
+        for x0, x1, yf in sorted(bumps.get(k, [])):  # a loop out to height yf and back
+            mid += [(x1, y), (x1, yf), (x0, yf), (x0, y)]
+        lanes.append(_dedupe(left_tip + mid + right_tip))
         ends.append((left_tip[0], right_tip[-1]))
     links_l, links_r = [], []
-    poly = _cell_polygon(cell)
-    ok = tol_poly if tol_poly is not None else poly.buffer(0.01, join_style="mitre")
-    for k in range(n - 1):
+    ok = tol_poly if tol_poly is not None else _cell_polygon(cell).buffer(0.01, join_style="mitre")
+    if len(heights) > 1:  # straight links where they stay inside, tested all at once
+        e = np.asarray(ends, dtype=float)  # (n, 2 sides, 2)
+        straight = shapely.covers(ok, shapely.linestrings(
+            np.stack([e[:-1], e[1:]], axis=2).reshape(-1, 2, 2))).reshape(-1, 2)
+    for k in range(len(heights) - 1):
         for idx, out in ((0, links_l), (1, links_r)):
             a, b = ends[k][idx], ends[k + 1][idx]
-            if ok.covers(LineString([a, b])):
+            if straight[k, idx]:
                 path = [a, b]
             else:
                 chain = L if idx == 0 else R
@@ -413,13 +492,18 @@ def _lanes_in_cell(cell: _Cell, spacing_m: float, heading_deg: float, tol_poly: 
         lanes=[back(p) for p in lanes],
         links_left=[back(p) for p in links_l],
         links_right=[back(p) for p in links_r],
-        polygon=_rot_geom(poly, heading_deg, inverse=True),
+        polygon=polygon if polygon is not None else _rot_geom(_cell_polygon(cell), heading_deg, inverse=True),
+        cell=cell,
+        ys=None if ys is None else heights,
+        bumps=dict(bumps),
     )
 
 
 #: A tip stops this many lane spacings short of its band's extreme point (the lane's photos
 #: reach half a spacing around it); slightly less than one half for safety.
 TIP_REACH = 0.45
+#: The same for lanes on the region's lines (exactly a spacing apart: no slack between bands).
+PHASE_TIP_REACH = 0.25
 
 
 def _trim(path: list[XY], reach_m: float) -> list[XY]:
@@ -483,7 +567,10 @@ def _cost(segs: list[Segment], turn_m: float) -> float:
 
 
 def _with_variants(cl: _CellLanes, turn_m: float) -> _CellLanes:
-    variants = []
+    variants: list[tuple[float, XY, XY, Callable[[], list[Segment]]]] = []
+    if not cl.lanes:  # a sliver its neighbours' lanes cover
+        cl.variants = variants
+        return cl
     for ltr in (True, False):
         segs = _pattern(cl, ltr)
         c = _cost(segs, turn_m)
@@ -504,70 +591,325 @@ def cells_at(
     return [_with_variants(_lanes_in_cell(c, spacing_m, heading_deg, tol), turn_m) for c in decompose(rotated)]
 
 
-def _estimate(cell: _Cell, spacing_m: float, turn_m: float) -> float:
-    """Quick estimate of the metres flown to cover a cell (lanes, tips there and back, links)."""
-    h = cell.yt - cell.yb
-    n = max(1, math.ceil(h / spacing_m - 1e-9))
-    sp = h / n
-    ys = cell.yb + (np.arange(n) + 0.5) * sp
-    b0, b1 = np.maximum(cell.yb, ys - 0.5 * sp), np.minimum(cell.yt, ys + 0.5 * sp)
-    total = 0.0
+def _phase(region: Polygon | MultiPolygon, heading_deg: float, spacing_m: float) -> float:
+    """Height (frame of ``heading_deg``) of the region's first lane line; the others follow every
+    ``spacing_m`` metres, centred on the region's extent so that it starts and ends within half a
+    spacing of a line."""
+    ys = _rot(shapely.get_coordinates(region), heading_deg)[:, 1]
+    y0, y1 = float(ys.min()), float(ys.max())
+    n = max(1, math.ceil((y1 - y0) / spacing_m - 1e-9))
+    return y0 + 0.5 * ((y1 - y0) - (n - 1) * spacing_m)
+
+
+def _lines(cell: _Cell, y0: float, spacing_m: float) -> list[float]:
+    """The region's lane lines (first at ``y0``, every ``spacing_m``) that cross the cell."""
+    k0 = math.ceil((cell.yb + _EDGE_M - y0) / spacing_m)
+    k1 = math.floor((cell.yt - _EDGE_M - y0) / spacing_m)
+    return [y0 + k * spacing_m for k in range(k0, k1 + 1)]
+
+
+#: A lane line closer than this (metres) to a cell's bottom or top is not flown in that cell.
+_EDGE_M = 1e-6
+
+
+def _estimate(cell: _Cell, spacing_m: float, turn_m: float, ys: Sequence[float] | None = None) -> float:
+    """Quick estimate of the metres flown to cover a cell (lanes, tips there and back, links).
+
+    ``ys``: the lane heights on the region's lane lines (``None``: spread evenly over the cell).
+    """
+    if ys is None:
+        h = cell.yt - cell.yb
+        n = max(1, math.ceil(h / spacing_m - 1e-9))
+        half = 0.5 * h / n
+        lines = cell.yb + (np.arange(n) + 0.5) * 2.0 * half
+        extra = 0.0
+    else:
+        half = 0.5 * spacing_m
+        lines = np.asarray(ys, dtype=float)
+        n = len(lines)
+        if n == 0:  # a sliver between two lines: its neighbours' lanes or a repair cover it
+            ym = 0.5 * (cell.yb + cell.yt)
+            w = float(np.interp(ym, cell.right[:, 1], cell.right[:, 0])
+                      - np.interp(ym, cell.left[:, 1], cell.left[:, 0]))
+            return 0.5 * (abs(w) + turn_m)
+        # a strip beyond half a spacing at either end needs a neighbour's lane or a repair
+        extra = spacing_m * ((cell.yt - lines[-1] > half + 1e-6) + (lines[0] - cell.yb > half + 1e-6))
+    b0, b1 = np.maximum(cell.yb, lines - half), np.minimum(cell.yt, lines + half)
+    total = extra
     xs = []
     for chain, sign in ((cell.left, -1.0), (cell.right, 1.0)):
         cy, cx = chain[:, 1], chain[:, 0]
-        x_lane = np.interp(ys, cy, cx)
+        x_lane = np.interp(lines, cy, cx)
         ext = np.maximum(sign * np.interp(b0, cy, cx), sign * np.interp(b1, cy, cx))
         ext = np.maximum(ext, sign * x_lane)
-        idx = np.clip(((cy - cell.yb) / sp).astype(int), 0, n - 1)
-        np.maximum.at(ext, idx, sign * cx)
+        idx = np.clip(np.rint((cy - lines[0]) / (2.0 * half)).astype(int), 0, n - 1)
+        inside = np.abs(cy - lines[idx]) <= half + 1e-9
+        np.maximum.at(ext, idx[inside], sign * cx[inside])
         total += 2.0 * float(np.maximum(ext - sign * x_lane - TIP_REACH * spacing_m, 0.0).sum())
         xs.append(x_lane)
-    total += float(np.abs(xs[1] - xs[0]).sum()) + (n - 1) * sp + n * turn_m
+    total += float(np.abs(xs[1] - xs[0]).sum()) + (n - 1) * 2.0 * half + n * turn_m
     return total
 
 
 def _choose_cells(
     free: Polygon | MultiPolygon, spacing_m: float, angle_deg: float | None, turn_m: float
 ) -> list[_CellLanes]:
-    """Pick the decomposition heading and each cell's lane heading; lay the lanes."""
+    """Pick the decomposition heading and each cell's lane heading; lay the lanes.
+
+    Lanes lie on lines every ``spacing_m`` in one phase across the whole region (per heading),
+    so a cell's lanes continue its neighbours' instead of being rounded up cell by cell.
+    """
     link_m = 2.0 * spacing_m + turn_m
+    phases: dict[float, float] = {}
+
+    def phase(h: float) -> float:
+        if h not in phases:
+            phases[h] = _phase(free, h, spacing_m)
+        return phases[h]
+
     if angle_deg is not None:
-        plan = [(angle_deg % 180.0, c) for c in decompose(_rot_geom(free, angle_deg % 180.0))]
+        theta = angle_deg % 180.0
+        plan = [(theta, c) for c in decompose(_rot_geom(free, theta), reach=spacing_m)]
     else:
-        best: tuple[float, list[tuple[float, _Cell]]] | None = None
-        for theta in edge_headings(free, limit=8):
+        # search on plain cells (no chain extensions: cheaper), then decompose the choice again;
+        # costs estimated two ways (lanes on the region's lines / spread per cell), best of each
+        best: list[tuple[float, float, list[tuple[float, Polygon | None, int]]] | None] = [None, None]
+        for theta in edge_headings(free, limit=5):
             cells = decompose(_rot_geom(free, theta))
-            total = link_m * max(0, len(cells) - 1)
-            chosen: list[tuple[float, _Cell]] = []
-            for c in cells:
-                opt_cost, opt = _estimate(c, spacing_m, turn_m), [(theta, c)]
+            y0 = phase(theta)
+            totals = [link_m * max(0, len(cells) - 1)] * 2
+            chosen: list[list[tuple[float, Polygon | None, int]]] = [[], []]
+            for ci, c in enumerate(cells):
+                opts = []
+                for mode in (0, 1):
+                    ys = _lines(c, y0, spacing_m) if mode == 0 else None
+                    opts.append((_estimate(c, spacing_m, turn_m, ys), [(theta, None, ci)]))
                 poly = None
                 for phi in _cell_headings(c, theta):
                     if poly is None:
                         poly = _rot_geom(_cell_polygon(c), theta, inverse=True)
                     sub = decompose(_rot_geom(poly, phi))
+                    # cells at another heading get no help from their neighbours: spread per cell
                     cost = sum(_estimate(sc, spacing_m, turn_m) for sc in sub) + link_m * (len(sub) - 1)
-                    if cost < opt_cost - 1e-6:
-                        opt_cost, opt = cost, [(phi, sc) for sc in sub]
-                chosen.extend(opt)
-                total += opt_cost
-                if best is not None and total >= best[0]:
+                    for mode in (0, 1):
+                        if cost < opts[mode][0] - 1e-6:
+                            opts[mode] = (cost, [(phi, poly, k) for k in range(len(sub))])
+                for mode in (0, 1):
+                    chosen[mode].extend(opts[mode][1])
+                    totals[mode] += opts[mode][0]
+                if all(bm is not None and t >= bm[0] for bm, t in zip(best, totals, strict=True)):
                     break
-            if best is None or total < best[0] - 1e-6:
-                best = (total, chosen)
-        assert best is not None
-        plan = best[1]
+            for mode in (0, 1):
+                bm = best[mode]
+                if bm is None or totals[mode] < bm[0] - 1e-6:
+                    best[mode] = (totals[mode], theta, chosen[mode])
+        candidates = []
+        for bm in best:
+            assert bm is not None
+            if all(bm[1:] != c[1:] for c in candidates):
+                candidates.append(bm)
+        wholes: dict[float, list[_Cell]] = {}
+        subs: dict[int, list[_Cell]] = {}
+        results = []
+        for _, theta, chosen_m in candidates:
+            if theta not in wholes:
+                wholes[theta] = decompose(_rot_geom(free, theta), reach=spacing_m)
+            plan = []
+            for heading, poly, k in chosen_m:
+                if poly is None:
+                    plan.append((heading, wholes[theta][k]))
+                else:
+                    if id(poly) not in subs:
+                        subs[id(poly)] = decompose(_rot_geom(poly, heading), reach=spacing_m)
+                    plan.append((heading, subs[id(poly)][k]))
+            results.append(_lay(plan, free, spacing_m, turn_m, phase))
+        return min(results, key=lambda r: r[0])[1]
+    return _lay(plan, free, spacing_m, turn_m, phase)[1]
+
+
+def _lay(
+    plan: list[tuple[float, _Cell]], free: Polygon | MultiPolygon, spacing_m: float, turn_m: float, phase
+) -> tuple[float, list[_CellLanes]]:
+    """Lanes of the cells ``plan`` (heading, cell), covering ``free``; and their estimated metres."""
     tols: dict[float, Polygon] = {}
-    out = []
-    for heading, cell in plan:
+    for heading, _ in plan:
         if heading not in tols:
             tols[heading] = _rot_geom(free, heading).buffer(0.01, join_style="mitre")
             shapely.prepare(tols[heading])
-        out.append(_with_variants(_lanes_in_cell(cell, spacing_m, heading, tols[heading]), turn_m))
+    lined = [_lanes_in_cell(cell, spacing_m, heading, tols[heading], ys=_lines(cell, phase(heading), spacing_m))
+             for heading, cell in plan]
+    lined = _repair(lined, free, spacing_m, tols)
+    # lanes on the region's lines usually cost less; spread them per cell where they do not
+    even = [_lanes_in_cell(cell, spacing_m, heading, tols[heading], polygon=c.polygon)
+            for (heading, cell), c in zip(plan, lined, strict=True)]
+    cost_l, cost_e = _layout_m(lined, turn_m), _layout_m(even, turn_m)
+    out = lined if cost_l <= cost_e else even
+    link_m = 2.0 * spacing_m + turn_m
+    cost = min(cost_l, cost_e) + link_m * sum(1 for c in out if c.lanes)
+    return cost, [_with_variants(c, turn_m) for c in out]
+
+
+def _layout_m(cells: Sequence[_CellLanes], turn_m: float) -> float:
+    """Metres of lanes and of the links inside cells, turns counted."""
+    total = 0.0
+    for c in cells:
+        total += sum(_polyline_length(p) for p in c.lanes) + turn_m * len(c.lanes)
+        total += sum(min(_polyline_length(a), _polyline_length(b)) for a, b in zip(c.links_left, c.links_right,
+                                                                                   strict=True))
+    return total
+
+
+#: Coverage is checked against lanes buffered by half a spacing (the buffer's polygon lies inside
+#: the true one); uncovered pieces smaller than ``_GAP_M2`` (rounding slivers) are ignored.
+_GAP_M2 = 0.05
+
+
+def _gaps(cells: Sequence[_CellLanes], free: Polygon | MultiPolygon, spacing_m: float) -> list[Polygon]:
+    """Pieces of ``free`` farther than half a spacing (less a margin) from every lane."""
+    geoms = [LineString(p) if len(p) > 1 else shapely.Point(p[0]) for c in cells for p in c.lanes if len(p)]
+    if not geoms:
+        return _polygons(free)
+    cover = shapely.union_all(shapely.buffer(np.array(geoms, dtype=object), 0.5 * spacing_m + 1e-6, quad_segs=4))
+    left = free.difference(cover)
+    return [g for g in _polygons(left) if g.area > _GAP_M2]
+
+
+def _repair(
+    cells: list[_CellLanes], free: Polygon | MultiPolygon, spacing_m: float, tols: dict[float, Polygon]
+) -> list[_CellLanes]:
+    """Make every point of ``free`` lie within half a spacing of a lane.
+
+    A cell whose lanes follow the region's lines relies on its neighbours' lanes near its bottom
+    and top. A piece left uncovered is photographed by a loop of the nearest lane out to it and
+    back (a "bump"), or, where that would cost more than a lane or cannot stay in the cell, the
+    cell's lanes are spread evenly over it instead (which covers the cell on its own).
+    """
+    r = 0.5 * spacing_m
+    for _ in range(_REPAIR_ROUNDS):
+        gaps = _gaps(cells, free, spacing_m)
+        if not gaps:
+            break
+        tree = shapely.STRtree([c.polygon for c in cells])
+        parts: dict[int, list[Polygon]] = {}
+        for g in gaps:
+            for i in tree.query(g, predicate="intersects").tolist():
+                part = cells[i].polygon.intersection(g)
+                if part.area > _GAP_M2:
+                    parts.setdefault(i, []).extend(_polygons(part))
+        changed = False
+        for i, pieces in parts.items():
+            c = cells[i]
+            if c.cell is None:
+                continue
+            heights = _cell_heights(c, spacing_m)
+            bumps = _bumps(c, pieces, r, tols[c.heading_deg])
+            if bumps is not None:
+                merged = {k: list(v) for k, v in c.bumps.items()}
+                for k, v in bumps.items():
+                    merged[k] = _merge_ranges(merged.get(k, []) + v, heights[k], spacing_m)
+                ys, moved = c.ys, merged
+            else:  # extra lanes through the pieces; the cell's other lanes stay where they are
+                extra = _stab(c, pieces, r)
+                ys = sorted(heights + extra)
+                moved = {ys.index(heights[k]): v for k, v in c.bumps.items()}
+            cells[i] = _lanes_in_cell(c.cell, spacing_m, c.heading_deg, tols[c.heading_deg], ys=ys, bumps=moved,
+                                      polygon=c.polygon)
+            changed = True
+        if not changed:
+            break
+    return cells
+
+
+def _stab(c: _CellLanes, pieces: list[Polygon], r: float) -> list[float]:
+    """Heights (rotated frame) of the fewest extra lanes passing within ``r`` of every piece."""
+    cell = c.cell
+    assert cell is not None
+    spans = []
+    for piece in pieces:
+        _, y0, _, y1 = _rot_geom(piece, c.heading_deg).bounds
+        lo, hi = max(cell.yb + _EDGE_M, y1 - r), min(cell.yt - _EDGE_M, y0 + r)
+        spans.append((lo, max(lo, hi)))
+    out: list[float] = []
+    for lo, hi in sorted(spans, key=lambda t: t[1]):
+        if not out or out[-1] < lo - 1e-9:
+            out.append(0.5 * (lo + hi) if hi - lo < 2.0 * r else hi)
     return out
 
 
-def _cell_headings(cell: _Cell, theta: float, limit: int = 4) -> list[float]:
+#: Rounds of coverage repair (the last spreads a failing cell's lanes evenly).
+_REPAIR_ROUNDS = 4
+
+
+def _cell_heights(c: _CellLanes, spacing_m: float) -> list[float]:
+    assert c.cell is not None
+    if c.ys is not None:
+        return list(c.ys)
+    h = c.cell.yt - c.cell.yb
+    n = max(1, math.ceil(h / spacing_m - 1e-9))
+    return [c.cell.yb + (k + 0.5) * h / n for k in range(n)]
+
+
+def _bumps(c: _CellLanes, pieces: list[Polygon], r: float, tol: Polygon) -> dict[int, list] | None:
+    """Loops out of the nearest lanes (rotated frame) photographing the uncovered ``pieces``;
+    ``None`` if a loop cannot stay in the cell or costs more than spreading the lanes evenly."""
+    cell = c.cell
+    assert cell is not None
+    heights = _cell_heights(c, 2.0 * r)
+    if not heights:
+        return None
+    out: dict[int, list[tuple[float, float, float]]] = {}
+    cost = 0.0
+    for piece in pieces:
+        x0, y0, x1, y1 = _rot_geom(piece, c.heading_deg).bounds
+        ym = 0.5 * (y0 + y1)
+        k = int(np.argmin([abs(y - ym) for y in heights]))
+        y = heights[k]
+        yf = max(y, y1 - r * _BUMP_SHARE) if ym >= y else min(y, y0 + r * _BUMP_SHARE)
+        lo, hi = min(y, yf), max(y, yf)
+        xl = max(_chain_x(cell.left, lo, hi, max), float(np.interp(y, cell.left[:, 1], cell.left[:, 0])))
+        xr = min(_chain_x(cell.right, lo, hi, min), float(np.interp(y, cell.right[:, 1], cell.right[:, 0])))
+        xa, xb = max(x0, xl + 0.05), min(x1, xr - 0.05)
+        if xb - xa < 0.05 or abs(yf - y) < 1e-6:
+            return None
+        loop = [(xb, y), (xb, yf), (xa, yf), (xa, y)]
+        if not tol.covers(LineString(loop)):
+            return None
+        out.setdefault(k, []).append((xa, xb, yf))
+        cost += 2.0 * (xb - xa) + 2.0 * abs(yf - y)
+    width = float(np.interp(0.5 * (cell.yb + cell.yt), cell.right[:, 1], cell.right[:, 0])
+                  - np.interp(0.5 * (cell.yb + cell.yt), cell.left[:, 1], cell.left[:, 0]))
+    if cost > abs(width) + 2.0 * r:
+        return None
+    return out
+
+
+#: A bump reaches this share of half a spacing short of the far side of the piece it covers.
+_BUMP_SHARE = 0.98
+
+
+def _chain_x(chain: np.ndarray, y0: float, y1: float, pick) -> float:
+    """``pick`` (min or max) of the chain's x over heights y0..y1."""
+    xs = [float(np.interp(y0, chain[:, 1], chain[:, 0])), float(np.interp(y1, chain[:, 1], chain[:, 0]))]
+    inside = (chain[:, 1] > y0) & (chain[:, 1] < y1)
+    xs += chain[inside, 0].tolist()
+    return pick(xs)
+
+
+def _merge_ranges(
+    bumps: list[tuple[float, float, float]], y: float, spacing_m: float
+) -> list[tuple[float, float, float]]:
+    """Bumps of the lane at height ``y``: overlapping or close ones on the same side merged."""
+    out: list[tuple[float, float, float]] = []
+    for xa, xb, yf in sorted(bumps):
+        if out and xa <= out[-1][1] + spacing_m and (yf - y) * (out[-1][2] - y) > 0:
+            pa, pb, pf = out[-1]
+            out[-1] = (pa, max(pb, xb), yf if abs(yf - y) > abs(pf - y) else pf)
+        else:
+            out.append((xa, xb, yf))
+    return out
+
+
+def _cell_headings(cell: _Cell, theta: float, limit: int = 2) -> list[float]:
     """Lane headings (degrees) along the cell's longest sides, other than ``theta``."""
     weights: dict[float, float] = {}
     for chain in (cell.left, cell.right):
@@ -636,30 +978,9 @@ def plan_coverage(
 def safe_distances(space: SafeSpace, a: Sequence[XY], b: Sequence[XY]) -> np.ndarray:
     """Shortest safe distances (metres) from each point of ``a`` to each of ``b``; inf if none.
 
-    Same maths as :meth:`SafeSpace.distance_matrix`, for two sets of points and in chunks.
+    Kept for callers of the earlier API: :meth:`SafeSpace.distances`.
     """
-    pa = np.asarray(a, dtype=float).reshape(-1, 2)
-    pb = np.asarray(b, dtype=float).reshape(-1, 2)
-    out = np.full((len(pa), len(pb)), np.inf)
-    if not len(pa) or not len(pb):
-        return out
-    ia = np.repeat(np.arange(len(pa)), len(pb))
-    ib = np.tile(np.arange(len(pb)), len(pa))
-    vis = space._visible_pairs(pa[ia], pb[ib]).reshape(len(pa), len(pb))
-    direct = np.hypot(pa[:, None, 0] - pb[None, :, 0], pa[:, None, 1] - pb[None, :, 1])
-    out = np.where(vis, direct, np.inf)
-    n = len(space.nodes)
-    if n and not vis.all():
-        da = space._node_dists(pa)
-        db = space._node_dists(pb)
-        best = np.empty((len(pa), n))
-        step = max(1, 2_000_000 // (n * n))
-        for s in range(0, len(pa), step):
-            best[s : s + step] = np.min(da[s : s + step, :, None] + space._dist[None, :, :], axis=1)
-        for s in range(0, len(pa), step):
-            via = np.min(best[s : s + step, None, :] + db[None, :, :], axis=2)
-            out[s : s + step] = np.minimum(out[s : s + step], via)
-    return out
+    return space.distances(a, b)
 
 
 def _order(cells: list[_CellLanes], space: SafeSpace, start: XY | None) -> list[Segment]:
@@ -679,13 +1000,13 @@ def _order(cells: list[_CellLanes], space: SafeSpace, start: XY | None) -> list[
                 corner_pts.append(p)
     cp = np.asarray(corner_pts)
     if nc > 1 and len(corner_pts) * max(1, len(space.nodes)) <= ORDER_BUDGET:
-        dist = safe_distances(space, corner_pts, corner_pts)
+        dist = space.distances(corner_pts, corner_pts)
     elif nc > 1:  # many cells: straight-line distances steer the order; links stay safe paths
         dist = np.hypot(cp[:, None, 0] - cp[None, :, 0], cp[:, None, 1] - cp[None, :, 1])
     else:
         dist = np.zeros((len(corner_pts), len(corner_pts)))
     if start is not None:
-        d0 = safe_distances(space, [start], corner_pts)[0]
+        d0 = space.distances([start], corner_pts)[0]
         d0 = np.where(np.isfinite(d0), d0, np.hypot(*(np.asarray(corner_pts) - np.asarray(start)).T) * 10)
     else:
         d0 = np.zeros(len(corner_pts))

@@ -110,6 +110,37 @@ class SafeSpace:
             out = np.minimum(out, through)
         return out
 
+    def distances(self, a_points: Sequence[XY], b_points: Sequence[XY]) -> np.ndarray:
+        """Shortest safe distances (metres) from each point of ``a_points`` to each of ``b_points``.
+
+        An ``(len(a), len(b))`` array, ``inf`` where no safe path exists. Same maths as
+        :meth:`distance_matrix`, for two sets of points, in chunks that bound the memory used.
+
+        >>> from shapely.geometry import box
+        >>> space = SafeSpace(box(0, 0, 100, 100).difference(box(40, 10, 60, 100)))
+        >>> [round(float(d)) for d in space.distances([(20, 50)], [(30, 50), (80, 50)])[0]]
+        [10, 109]
+        """
+        pa = np.asarray(a_points, dtype=float).reshape(-1, 2)
+        pb = np.asarray(b_points, dtype=float).reshape(-1, 2)
+        if not len(pa) or not len(pb):
+            return np.full((len(pa), len(pb)), np.inf)
+        ia = np.repeat(np.arange(len(pa)), len(pb))
+        ib = np.tile(np.arange(len(pb)), len(pa))
+        vis = self._visible_pairs(pa[ia], pb[ib]).reshape(len(pa), len(pb))
+        direct = np.hypot(pa[:, None, 0] - pb[None, :, 0], pa[:, None, 1] - pb[None, :, 1])
+        out = np.where(vis, direct, np.inf)
+        n = len(self.nodes)
+        if n and not vis.all():
+            da = self._node_dists(pa)
+            db = self._node_dists(pb)
+            step = max(1, 2_000_000 // (n * n))
+            for s in range(0, len(pa), step):
+                best = np.min(da[s : s + step, :, None] + self._dist[None, :, :], axis=1)
+                via = np.min(best[:, None, :] + db[None, :, :], axis=2)
+                out[s : s + step] = np.minimum(out[s : s + step], via)
+        return out
+
     # --- internals ------------------------------------------------------------------------
 
     def _visible_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

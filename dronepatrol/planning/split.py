@@ -33,7 +33,7 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from dronepatrol.errors import SafetyError
-from dronepatrol.planning.coverage import XY, Segment, safe_distances
+from dronepatrol.planning.coverage import XY, Segment
 from dronepatrol.planning.flight_time import FlightModel, turn_angle
 from dronepatrol.planning.paths import SafeSpace
 
@@ -141,7 +141,7 @@ def _transit_distances(
         keep[idx[np.linspace(0, len(idx) - 1, budget).round().astype(int)]] = True
     keep[0] = keep[-1] = True
     exact_idx = np.nonzero(keep)[0]
-    exact = safe_distances(space, entries, pts[cuts[exact_idx]])
+    exact = space.distances(entries, pts[cuts[exact_idx]])
     big = np.nanmax(np.where(np.isfinite(exact), exact, np.nan)) if np.isfinite(exact).any() else 1e9
     exact = np.where(np.isfinite(exact), exact, 10 * big + 1e6)
     along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])[cuts]

@@ -338,7 +338,7 @@ def transit_altitudes(alt_m: float, n: int, *, ceiling_m: float, band_m: float) 
     """
     levels = [float(alt_m)]
     for k in range(1, 8):
-        levels += [alt_m + k * band_m, alt_m - k * band_m]
+        levels += [float(alt_m + k * band_m), float(alt_m - k * band_m)]
     usable = [a for a in levels if MIN_TRANSIT_ALT_M - 1e-9 <= a <= ceiling_m + 1e-9] or [float(alt_m)]
     return [usable[i % len(usable)] for i in range(n)]
 
