@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from dronepatrol.errors import MissionFileError
+from dronepatrol.mission import Cmd, MissionItem
 
 _STEM = re.compile(r"^(?P<drone>.+?)-sortie(?P<sortie>\d+)$")
 
@@ -78,8 +79,6 @@ def fmt_num(x: float) -> str:
 
 def command_name(command: int) -> str:
     """``16`` -> ``"NAV_WAYPOINT"``; unknown numbers -> ``"CMD_31999"``."""
-    from dronepatrol.mission import Cmd
-
     try:
         return Cmd(command).name
     except ValueError:
@@ -106,8 +105,6 @@ def item_props(item: Any, seq: int) -> dict[str, Any]:
 
 def item_from_props(props: dict, lon: float | None, lat: float | None, source: str, where: str) -> Any:
     """Inverse of :func:`item_props`; ``lon``/``lat`` from the geometry (None: from properties)."""
-    from dronepatrol.mission import MissionItem
-
     params = props.get("params")
     if not isinstance(params, list) or len(params) != 4:
         raise fail(source, where, "params is not a list of 4", "give params [p1, p2, p3, p4]")
@@ -134,8 +131,6 @@ def route_lonlat_alt(mission: Any) -> list[tuple[float, float, float]]:
     """The flown route as (lon, lat, alt_m above home): home on the ground, take-off climb,
     positioned nav items, and home again after RTL/LAND (DO_JUMP loops drawn once)."""
     import math as _m
-
-    from dronepatrol.mission import Cmd
 
     h = mission.home
     pts = [(h.lon, h.lat, 0.0)]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from dronepatrol.formats._util import check_latlon, fail, finite_or_none, num, split_stem
@@ -298,8 +299,6 @@ def _simple_item(raw: dict, source: str, where: str) -> MissionItem:
 
 def _remap_jumps(items: list[MissionItem], jump_ids: dict[int, int], source: str) -> list[MissionItem]:
     """DO_JUMP param1 names a ``doJumpId``: turn it into the target's sequence number."""
-    from dataclasses import replace
-
     out = []
     for seq, item in enumerate(items, start=1):
         if item.command == Cmd.DO_JUMP:

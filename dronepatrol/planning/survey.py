@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.ops import nearest_points
 
 from dronepatrol.config import FleetConfig
 from dronepatrol.errors import SafetyError, UsageError
@@ -53,6 +55,8 @@ from dronepatrol.planning.camera import (
     survey_spacing,
 )
 from dronepatrol.planning.coverage import XY, covered_fraction, plan_coverage
+from dronepatrol.planning.estimate import estimate_mission
+from dronepatrol.planning.fence import geofence_for, rally_for
 from dronepatrol.planning.flight_time import FlightModel
 from dronepatrol.planning.paths import SafeSpace, free_region
 from dronepatrol.planning.split import Share, entry_point, split_route
@@ -236,9 +240,6 @@ def plan_survey(
             shares = [_reindex(s, crew) for s in shares]
             shares_by_part.append((pi, shares, crew, route.angles_deg))
 
-    from dronepatrol.planning.estimate import estimate_mission  # the missions' timing model
-    from dronepatrol.planning.fence import geofence_for, rally_for
-
     rally = rally_for(zone, alt_m=alt)
     transit_alts = transit_altitudes(alt, len(team), ceiling_m=ceiling, band_m=rules.separation_alt_band_m)
     fences = {}
@@ -303,8 +304,6 @@ def _launches(zone: SafetyZone, n: int, obstacles: list[Polygon], margin: float,
     if free.is_empty:
         p = zone.area_m.representative_point()
     else:
-        from shapely.ops import nearest_points
-
         p = target if free.covers(target) else nearest_points(free, target)[0]
     lon, lat = zone.frame.lonlat(p.x, p.y)
     warnings.append(f"{zone.source}: no launch site in the zone; every drone launches at the point nearest the "
@@ -457,8 +456,6 @@ def _length(points) -> float:
 
 
 def _default_name(zone: SafetyZone) -> str:
-    from pathlib import Path
-
     stem = Path(zone.source).stem if zone.source else "survey"
     return f"{stem}-survey"
 
