@@ -7,11 +7,14 @@ Random hotspot sets of 10, 50, 100 and 200 points in a 2.5 x 2 km zone with two 
   and vs a strong reference computed in the same run (N >= 50): the best of OR-Tools' guided local
   search with a long budget and our iterated local search with a long budget from several starts;
 - three drones (three launch sites): the planner's longest route vs a lower bound
-  LB = max(max over hotspots of the shortest round trip from any launch site to it,
-           HK / 3), where HK is the Held-Karp 1-tree bound (subgradient optimisation) of the
-  min-sum problem: a tour through two copies of each launch site, copies joined at zero cost,
-  whose optimum is at most the sum of any three routes; for N = 10 also the exact min-max optimum
-  (Held-Karp per launch site and subset, then the best split);
+  (``routing.minmax_lower_bound``): LB = max(TRIP, min(RING / 3, PAIR / 2)) where
+  TRIP = the longest round trip any hotspot needs from its nearest launch site;
+  RING = the Held-Karp 1-tree bound (subgradient) of a tour through every hotspot and two copies
+  a_k, b_k of each launch site k with only b_0-a_1, b_1-a_2, b_2-a_0 joined (cost 0): three
+  non-empty routes laid end to end form such a tour, so RING <= their total <= 3 x longest;
+  PAIR = the same with all copies joined, a tour any plan with an empty route also forms
+  (then longest >= total / 2). For N = 10 the bound is the exact min-max optimum (Held-Karp per
+  launch site and subset, then the best split), the tightest lower bound there is;
 - solve times. Targets (issue 5): optimal at N = 10; within 1 % of the reference at N = 100 in
   under 2 s; the three-drone longest route within 1.15 x its lower bound.
 """
@@ -34,6 +37,7 @@ from dronepatrol.planning.paths import SafeSpace, free_region
 from dronepatrol.planning.routing import (
     RoutingProblem,
     improve_tour,
+    minmax_lower_bound,
     solve_routes,
     tour_cost,
 )
@@ -110,54 +114,6 @@ def exact_minmax(dist: np.ndarray, nd: int) -> float:
     return float(best)
 
 
-def one_tree_bound(c: np.ndarray, iterations: int = 400) -> float:
-    """Held-Karp 1-tree lower bound of the symmetric TSP with costs ``c`` (subgradient)."""
-    n = len(c)
-    pi = np.zeros(n)
-    best = -np.inf
-    ub = tour_cost(c, improve_tour(c, list(range(n)), kicks=200))
-    step = 2.0
-    stall = 0
-    for _ in range(iterations):
-        cc = c + pi[:, None] + pi[None, :]
-        # Prim on nodes 1..n-1
-        inside = np.zeros(n, dtype=bool)
-        inside[0] = True
-        inside[1] = True
-        key = cc[1].copy()
-        parent = np.full(n, 1)
-        deg = np.zeros(n)
-        cost = 0.0
-        for _k in range(n - 2):
-            key_m = np.where(inside, np.inf, key)
-            j = int(np.argmin(key_m))
-            cost += key_m[j]
-            deg[j] += 1
-            deg[parent[j]] += 1
-            inside[j] = True
-            upd = cc[j] < key
-            key = np.where(upd, cc[j], key)
-            parent = np.where(upd, j, parent)
-        two = np.argsort(cc[0, 1:])[:2] + 1
-        cost += cc[0, two].sum()
-        deg[0] += 2
-        deg[two] += 1
-        val = cost - 2 * pi.sum()
-        if val > best + 1e-9:
-            best, stall = val, 0
-        else:
-            stall += 1
-            if stall > 20:
-                step /= 2
-                stall = 0
-        g = deg - 2
-        if not g.any():
-            return val
-        t = step * (ub - val) / float((g * g).sum())
-        pi = pi + t * g
-    return best
-
-
 def ortools_tsp(d: np.ndarray, seconds: float) -> float:
     n = len(d)
     manager = pywrapcp.RoutingIndexManager(n, 1, 0)
@@ -198,7 +154,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     print(f"zone 2.5 x 2 km, two no-fly areas, seed {args.seed}; lengths in metres")
     print(f"{'N':>4} {'1-drone':>9} {'reference':>10} {'ratio':>7} {'ref kind':>11} {'time s':>7} | "
-          f"{'3-drone max':>11} {'lower bnd':>10} {'ratio':>6} {'time s':>7}")
+          f"{'3-drone max':>11} {'lower bnd':>10} {'kind':>6} {'ratio':>6} {'time s':>7}")
     for n in (10, 50, 100, 200):
         hot = random_points(space, n, rng)
         pts = DEPOTS + hot
@@ -217,18 +173,13 @@ def main() -> None:
         t0 = time.perf_counter()
         three = solve_routes(RoutingProblem(leg_s=dist, depots=(0, 1, 2)))
         t3 = time.perf_counter() - t0
-        trip = max(min(dist[k, i] + dist[i, k] for k in range(3)) for i in range(3, 3 + n))
-        aug_idx = [0, 0, 1, 1, 2, 2, *range(3, 3 + n)]
-        aug = dist[np.ix_(aug_idx, aug_idx)].copy()
-        aug[:6, :6] = 0.0
-        hk = one_tree_bound(aug)
-        lb = max(trip, hk / 3)
-        extra = ""
+        bound = minmax_lower_bound(RoutingProblem(leg_s=dist, depots=(0, 1, 2)))
+        lb, lb_kind = bound.bound_s, ("trip" if bound.bound_s == bound.trip_s else "ring/3")
         if n <= 10:
-            opt = exact_minmax(dist, 3)
-            extra = f"  (exact min-max {opt:.0f}: ratio {three.longest_s / opt:.3f})"
+            lb, lb_kind = exact_minmax(dist, 3), "exact"
         print(f"{n:>4} {one.longest_s:>9.0f} {ref:>10.0f} {one.longest_s / ref:>7.4f} {kind:>11} {t1:>7.2f} | "
-              f"{three.longest_s:>11.0f} {lb:>10.0f} {three.longest_s / lb:>6.3f} {t3:>7.2f}{extra}")
+              f"{three.longest_s:>11.0f} {lb:>10.0f} {lb_kind:>6} {three.longest_s / lb:>6.3f} {t3:>7.2f}"
+              f"   (trip {bound.trip_s:.0f}, ring/3 {bound.total_s / 3:.0f}, pair/2 {bound.pair_total_s / 2:.0f})")
         sys.stdout.flush()
 
 

@@ -10,7 +10,10 @@ import pytest
 
 from dronepatrol.planning.routing import (
     RoutingProblem,
+    held_karp_bound,
     improve_tour,
+    minmax_descent,
+    minmax_lower_bound,
     shuffle_routes,
     solve_routes,
     tour_cost,
@@ -100,3 +103,120 @@ def test_shuffle_stays_within_ten_percent_and_varies_with_the_seed() -> None:
         orders.add(s.routes[0])
     assert len(orders) >= 3
     assert shuffle_routes(problem, best, seed=3).routes == shuffle_routes(problem, best, seed=3).routes
+
+
+def brute_minmax(d: np.ndarray, depots: tuple[int, ...], svc: np.ndarray | None = None) -> float:
+    """Exact min-max over every assignment of the hotspots to the launch sites (tiny N only)."""
+    hot = [i for i in range(len(d)) if i not in depots]
+    extra = (lambda nodes: 0.0) if svc is None else (lambda nodes: float(sum(svc[list(nodes)])))
+    best = np.inf
+    for lab in itertools.product(range(len(depots)), repeat=len(hot)):
+        val = max(
+            brute_tour(d, depots[v], nodes) + extra(nodes)
+            for v in range(len(depots))
+            for nodes in [tuple(h for h, x in zip(hot, lab, strict=True) if x == v)]
+        )
+        best = min(best, val)
+    return float(best)
+
+
+def random_routes(rng: np.random.Generator, hot: list[int], nv: int) -> list[tuple[int, ...]]:
+    order = list(rng.permutation(hot))
+    cuts = sorted(rng.integers(0, len(order) + 1, nv - 1))
+    bounds = [0, *cuts, len(order)]
+    return [tuple(int(x) for x in order[bounds[k] : bounds[k + 1]]) for k in range(nv)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_minmax_descent_never_lengthens_the_longest_route(seed: int) -> None:
+    rng = np.random.default_rng(40 + seed)
+    d = matrix(rng.uniform(0, 1000, (33, 2)))  # launch sites 0, 1, 2; hotspots 3..32
+    svc = np.array([0.0] * 3 + list(rng.uniform(0, 120, 30)))
+    problem = RoutingProblem(leg_s=d, depots=(0, 1, 2), service_s=svc)
+    start = random_routes(rng, list(range(3, 33)), 3)
+    before = max(problem.route_time_s(v, r) for v, r in enumerate(start))
+    for moves in (1, 2, 5, None):
+        routes = minmax_descent(problem, start, seed=seed, max_moves=moves)
+        assert sorted(x for r in routes for x in r) == list(range(3, 33))
+        after = [problem.route_time_s(v, r) for v, r in enumerate(routes)]
+        assert max(after) <= before + 1e-6
+        f = max(after) + 0.01 * sum(after)
+        assert f <= max(problem.route_time_s(v, r) for v, r in enumerate(start)) + 0.01 * sum(
+            problem.route_time_s(v, r) for v, r in enumerate(start)) + 1e-6
+    # a local optimum stays put
+    again = minmax_descent(problem, routes, seed=seed)
+    assert max(problem.route_time_s(v, r) for v, r in enumerate(again)) == pytest.approx(max(after), abs=1e-6)
+
+
+def test_minmax_descent_keeps_budgets() -> None:
+    rng = np.random.default_rng(7)
+    d = matrix(rng.uniform(0, 1000, (23, 2)))
+    start = random_routes(rng, list(range(3, 23)), 3)
+    times = [RoutingProblem(leg_s=d, depots=(0, 1, 2)).route_time_s(v, r) for v, r in enumerate(start)]
+    problem = RoutingProblem(leg_s=d, depots=(0, 1, 2), max_time_s=tuple(t + 1.0 for t in times))
+    routes = minmax_descent(problem, start)
+    assert all(problem.route_time_s(v, r) <= problem.budget(v) + 1e-6 for v, r in enumerate(routes))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_three_drones_reach_the_brute_force_minmax(seed: int) -> None:
+    rng = np.random.default_rng(60 + seed)
+    d = matrix(rng.uniform(0, 1000, (10, 2)))  # launch sites 0, 1, 2; hotspots 3..9
+    svc = np.array([0.0] * 3 + [30.0] * 7)
+    problem = RoutingProblem(leg_s=d, depots=(0, 1, 2), service_s=svc)
+    best = brute_minmax(d, (0, 1, 2), svc)
+    plan = solve_routes(problem, time_limit_s=0.2)
+    assert sorted(x for r in plan.routes for x in r) == list(range(3, 10))
+    assert plan.longest_s == pytest.approx(best, abs=1e-6)
+    bound = minmax_lower_bound(problem)
+    assert bound.bound_s <= best + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_minmax_lower_bound_is_below_the_optimum(seed: int) -> None:
+    rng = np.random.default_rng(80 + seed)
+    n_hot = 6
+    pts = rng.uniform(0, 1000, (3 + n_hot, 2))
+    d = matrix(pts)
+    svc = np.array([0.0] * 3 + list(rng.uniform(0, 60, n_hot)))
+    problem = RoutingProblem(leg_s=d, depots=(0, 1, 2), service_s=svc)
+    best = brute_minmax(d, (0, 1, 2), svc)
+    bound = minmax_lower_bound(problem, iterations=1000)
+    assert 0 < bound.bound_s <= best + 1e-6
+    assert bound.bound_s >= bound.trip_s
+    # per-drone legs (different speeds): still below the optimum of that problem
+    legs = np.stack([d, 1.3 * d, 0.8 * d])
+    problem3 = RoutingProblem(leg_s=legs, depots=(0, 1, 2), service_s=svc)
+    hot = list(range(3, 3 + n_hot))
+    best3 = min(
+        max(brute_tour(legs[v], v, tuple(h for h, x in zip(hot, lab, strict=True) if x == v))
+            + sum(svc[h] for h, x in zip(hot, lab, strict=True) if x == v) for v in range(3))
+        for lab in itertools.product(range(3), repeat=n_hot)
+    )
+    assert minmax_lower_bound(problem3).bound_s <= best3 + 1e-6
+
+
+def test_minmax_lower_bound_with_a_lone_far_hotspot_uses_the_round_trip() -> None:
+    pts = np.array([[0, 0], [10, 0], [0, 10], [5, 5], [3000, 0]], dtype=float)
+    bound = minmax_lower_bound(RoutingProblem(leg_s=matrix(pts), depots=(0, 1, 2)))
+    assert bound.bound_s == pytest.approx(2 * 2990.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_held_karp_bound_is_below_the_optimal_tour(seed: int) -> None:
+    rng = np.random.default_rng(90 + seed)
+    d = matrix(rng.uniform(0, 1000, (8, 2)))
+    opt = brute_tour(d, 0, tuple(range(1, 8)))
+    hk = held_karp_bound(d, iterations=500)
+    assert hk <= opt + 1e-6 and hk >= 0.9 * opt
+
+
+def test_three_drone_plans_repeat_exactly_for_a_seed() -> None:
+    rng = np.random.default_rng(11)
+    d = matrix(rng.uniform(0, 2000, (43, 2)))
+    problem = RoutingProblem(leg_s=d, depots=(0, 1, 2))
+    a = solve_routes(problem, seed=3)
+    b = solve_routes(problem, seed=3)
+    assert a.routes == b.routes
+    bound = minmax_lower_bound(problem)
+    assert bound.bound_s <= a.longest_s

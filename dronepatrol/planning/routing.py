@@ -6,16 +6,25 @@ launch sites and the hotspots), a dwell per node, a priority per node and a time
 
 Solver (measured in ``benchmarks/patrol.py``):
 
-1. OR-Tools' routing library builds the split: a time dimension with the global span cost (the
+1. OR-Tools' routing library builds a split: a time dimension with the global span cost (the
    longest route) plus the total time as arc cost, one optional-node disjunction per hotspot whose
    penalty grows by powers of ``N + 1`` with priority (so one priority-5 hotspot outweighs every
    lower one: hotspots are dropped lowest priority first, only when they do not fit the budget),
-   guided local search under a time limit.
-2. Each route is then polished by an iterated local search of our own (2-opt and Or-opt moves on
-   neighbour lists, segment-swap kicks, seeded): OR-Tools' guided local search alone stays 2-4 %
-   above the best known tour at 100 hotspots after 1.5 s; the polish brings it within 1 %.
-3. Min-max repair: hotspots move from the longest route to another while that lowers the longest
-   time; dropped hotspots are inserted back, highest priority first, where they fit.
+   guided local search. One drone: under a time limit, then each route is polished by an iterated
+   local search of our own (2-opt and Or-opt moves on neighbour lists, segment-swap kicks,
+   seeded): OR-Tools' guided local search alone stays 2-4 % above the best known tour at 100
+   hotspots after 1.5 s; the polish brings it within 1 %.
+2. Several drones (:func:`_solve_fleet`): OR-Tools stops on solution counts (so a plan repeats
+   exactly for a seed) and is one of several starts, with giant tours cut into per-drone pieces
+   by exact dynamic programming and nearest-launch-site clusters. Each start is improved by
+   :func:`minmax_descent`: relocate, cross-exchange and 2-opt* between two routes and a
+   three-route ejection chain, pairs with the longest route first, each move kept only if it
+   lowers longest + 0.01 x total and does not lengthen the longest route; changed routes are
+   re-ordered by 2-opt/Or-opt. At 200 hotspots OR-Tools' own routes after 1-4 s are 50-65 % longer.
+3. Dropped hotspots are inserted back, highest priority first, where they fit.
+
+:func:`minmax_lower_bound` bounds the longest route of any plan from below (Held-Karp bound of
+the routes laid end to end), for the benchmark and the tests.
 
 ``shuffle_routes`` makes a seeded, different visit order whose longest route stays within 10 % of
 the best one, so patrols are not predictable.
@@ -43,6 +52,16 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 SCALE = 100
 #: Penalty weight of the longest route relative to the total time (OR-Tools span cost).
 SPAN_COEFFICIENT = 100
+#: Several drones: OR-Tools runs stopped after these many solutions (counts, so runs repeat
+#: exactly), each a start for the min-max local search (only the first above SMALL_FLEET_PROBLEM).
+ORTOOLS_SOLUTIONS = (50, 5, 25)
+#: Several drones: giant tours (seeded) cut into per-drone routes as further starts (half as many
+#: above SMALL_FLEET_PROBLEM hotspots).
+SPLIT_STARTS = 4
+#: Up to this many hotspots every start is tried; above, OR-Tools only decides the drops (at 200
+#: hotspots its routes, even after the local search, stay 5-10 % longer than the other starts' and
+#: cost 1-2 s more).
+SMALL_FLEET_PROBLEM = 120
 _BIG = 10**9  # integer "infinite" leg (about 115 days): never fits a budget
 _EPS = 1e-7
 
@@ -141,9 +160,10 @@ def solve_routes(
 ) -> RoutePlan:
     """Best patrol routes: minimise the longest drone's time, drop lowest priorities if needed.
 
-    ``time_limit_s`` bounds OR-Tools' guided local search (default grows with the number of
-    hotspots, 0.2-1 s); ``polish_s`` bounds the local-search polish (default 0.1-1 s). The polish
-    is seeded by ``seed`` and deterministic when it ends on its kick count, not its time limit.
+    ``time_limit_s`` bounds OR-Tools' guided local search for one drone (default grows with the
+    number of hotspots, 0.2-1 s); ``polish_s`` bounds its local-search polish (default 0.1-1 s).
+    Several drones: every stage stops on counts, so the plan depends only on the problem and
+    ``seed``; the two limits only size a safety deadline (4 x their sum + 2 s).
     """
     t0 = time.perf_counter()
     n_visit = len(problem.visits)
@@ -154,21 +174,69 @@ def solve_routes(
     if polish_s is None:
         polish_s = min(1.0, 0.1 + 0.009 * n_visit)
     nv = problem.n_vehicles
-    if nv > 1:
-        time_limit_s *= 0.5  # the other half goes to the giant-tour split
-    routes, dropped = _ortools(problem, time_limit_s=time_limit_s)
+    if nv == 1:
+        routes, dropped = _ortools(problem, time_limit_s=time_limit_s)
+        t1 = time.perf_counter()
+        routes = _balance(problem, routes, random.Random(seed), deadline=time.perf_counter() + polish_s)
+        routes, dropped = _reinsert(problem, routes, dropped)
+        return plan_of(problem, routes, dropped, {"ortools_s": t1 - t0, "polish_s": time.perf_counter() - t1})
+    return _solve_fleet(problem, time_limit_s=time_limit_s, polish_s=polish_s, seed=seed, t0=t0)
+
+
+def _solve_fleet(problem: RoutingProblem, *, time_limit_s: float, polish_s: float, seed: int,
+                 t0: float) -> RoutePlan:
+    """Several drones: multi-start min-max local search.
+
+    Starts: OR-Tools (stopped on solution counts; it also decides which hotspots to drop when the
+    budgets are short), giant tours cut into per-drone pieces (:func:`_split_giant`) and
+    nearest-launch-site clusters. Each start is improved by :func:`minmax_descent`; the best is
+    polished with more 2-opt/Or-opt kicks and improved again. Every stage stops on counts, not on
+    the clock, so the plan depends only on the problem and ``seed``; the time limits are safety nets
+    that a normal run does not reach.
+    """
+    n_visit = len(problem.visits)
+    safety = time.perf_counter() + 4.0 * (time_limit_s + polish_s) + 2.0
+    small = n_visit <= SMALL_FLEET_PROBLEM
+    must_visit_all = all(not math.isfinite(problem.budget(v)) for v in range(problem.n_vehicles))
+    must_visit_all = must_visit_all and all(
+        any(math.isfinite(problem.legs(v)[problem.depots[v], i] + problem.legs(v)[i, problem.depots[v]])
+            for v in range(problem.n_vehicles))
+        for i in problem.visits
+    )
+    starts: list[list[tuple[int, ...]]] = []
+    dropped: list[int] = []
+    if small or not must_visit_all:
+        for k, limit in enumerate(ORTOOLS_SOLUTIONS if small else ORTOOLS_SOLUTIONS[:1]):
+            routes, drop = _reinsert(problem, *_ortools(problem, time_limit_s=4 * max(time_limit_s, 0.5),
+                                                        solution_limit=limit))
+            if k == 0:
+                dropped = drop
+            if drop == dropped:
+                starts.append(routes)
+            if dropped:
+                break  # hotspots dropped for the budgets: OR-Tools' choice (and routes) stand
     t1 = time.perf_counter()
-    rng = random.Random(seed)
-    routes = _balance(problem, routes, rng, deadline=time.perf_counter() + polish_s / (2 if nv > 1 else 1))
-    routes, dropped = _reinsert(problem, routes, dropped)
-    if 1 < nv <= 4:
-        split = _split_giant(problem, rng, deadline=time.perf_counter() + time_limit_s)
-        if split is not None:
-            split = _balance(problem, split, rng, deadline=time.perf_counter() + polish_s / 2)
-            if _key(problem, split, []) < _key(problem, routes, dropped):
-                routes, dropped = split, []
-    t2 = time.perf_counter()
-    return plan_of(problem, routes, dropped, {"ortools_s": t1 - t0, "polish_s": t2 - t1})
+    if not dropped:
+        rng = random.Random(seed)
+        if problem.n_vehicles <= 4:
+            for k in range(SPLIT_STARTS if small else SPLIT_STARTS // 2):
+                split = _split_giant(problem, random.Random(seed * 7919 + k), kicks=n_visit + 20, deadline=safety)
+                if split is not None:
+                    starts.append(split)
+        voronoi = _voronoi_start(problem, rng)
+        if all(problem.route_time_s(v, r) <= problem.budget(v) + _EPS for v, r in enumerate(voronoi)):
+            starts.append(voronoi)
+    best, best_key = None, None
+    for k, start in enumerate(starts):
+        cand = minmax_descent(problem, start, seed=seed + k, kicks=10, deadline=safety)
+        key = _key(problem, cand, dropped)
+        if best_key is None or key < best_key:
+            best, best_key = cand, key
+    kicks = 50 + max(len(r) for r in best)
+    best = minmax_descent(problem, best, seed=seed, kicks=kicks, deadline=safety)
+    routes, dropped = _reinsert(problem, [tuple(r) for r in best], list(dropped))
+    return plan_of(problem, routes, dropped,
+                   {"ortools_s": t1 - t0, "polish_s": time.perf_counter() - t1, "starts": len(starts)})
 
 
 def shuffle_routes(
@@ -224,8 +292,10 @@ def _maybe_reverse(problem: RoutingProblem, v: int, route: Sequence[int], rng: r
 # --- OR-Tools ----------------------------------------------------------------------------------
 
 
-def _ortools(problem: RoutingProblem, *, time_limit_s: float) -> tuple[list[tuple[int, ...]], list[int]]:
-    """Routes and dropped nodes from OR-Tools' routing solver (guided local search)."""
+def _ortools(problem: RoutingProblem, *, time_limit_s: float,
+             solution_limit: int | None = None) -> tuple[list[tuple[int, ...]], list[int]]:
+    """Routes and dropped nodes from OR-Tools' routing solver (guided local search), stopped after
+    ``time_limit_s`` or, if given, ``solution_limit`` solutions (deterministic)."""
     n, nv = problem.n_nodes, problem.n_vehicles
     depots = list(problem.depots)
     manager = pywrapcp.RoutingIndexManager(n, nv, depots, depots)
@@ -277,6 +347,8 @@ def _ortools(problem: RoutingProblem, *, time_limit_s: float) -> tuple[list[tupl
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    if solution_limit is not None:
+        params.solution_limit = solution_limit
     solution = model.SolveWithParameters(params)
     if solution is None:
         # no feasible split (e.g. budgets too small even for nothing): every hotspot dropped
@@ -304,7 +376,8 @@ def _key(problem: RoutingProblem, routes: Sequence[Sequence[int]], dropped: Sequ
     return (sorted(-int(prio[i]) for i in dropped), max(times, default=0.0), sum(times))
 
 
-def _split_giant(problem: RoutingProblem, rng: random.Random, deadline: float) -> list[tuple[int, ...]] | None:
+def _split_giant(problem: RoutingProblem, rng: random.Random, deadline: float,
+                 kicks: int = 10**6) -> list[tuple[int, ...]] | None:
     """Every hotspot: one good giant tour (iterated local search), cut into one contiguous piece
     per drone by exact dynamic programming over the cut points, the drone order and the tour's
     rotation (min-max). None if it does not fit the budgets or some hotspot is unreachable."""
@@ -322,7 +395,7 @@ def _split_giant(problem: RoutingProblem, rng: random.Random, deadline: float) -
         nxt = min(left, key=lambda j: legs0[last, j])
         tour.append(nxt)
         left.remove(nxt)
-    tour = improve_tour(legs0, tour, kicks=10**6, rng=rng, deadline=deadline)
+    tour = improve_tour(legs0, tour, kicks=kicks, rng=rng, deadline=deadline)
     g = [visits[k] for k in tour] * 2
     svc = problem.service()
     s_pre = np.concatenate([[0.0], np.cumsum(svc[g])])
@@ -402,65 +475,15 @@ def _polish(problem: RoutingProblem, v: int, route: Sequence[int], rng: random.R
 
 def _balance(problem: RoutingProblem, routes: list[tuple[int, ...]], rng: random.Random,
              deadline: float) -> list[tuple[int, ...]]:
-    """Polish every route, then move hotspots off the longest route while the longest time drops."""
-    nv = problem.n_vehicles
+    """Polish every route by the iterated local search, sharing the time by route size."""
     total = max(1, sum(len(r) for r in routes))
     start = time.perf_counter()
     span = max(0.0, deadline - start)
-    # share the polish time by route size
     routes = list(routes)
-    for v in range(nv):
-        share = start + span * 0.7 * sum(len(r) for r in routes[: v + 1]) / total
+    for v in range(problem.n_vehicles):
+        share = start + span * sum(len(r) for r in routes[: v + 1]) / total
         routes[v] = _polish(problem, v, routes[v], rng, deadline=share)
-    if nv < 2:
-        return routes
-    times = [problem.route_time_s(v, r) for v, r in enumerate(routes)]
-    for _ in range(4 * total):
-        if time.perf_counter() > deadline:
-            break
-        worst = int(np.argmax(times))
-        move = _best_relocate(problem, routes, times, worst)
-        if move is None:
-            break
-        _node, to, new_from, new_to = move
-        routes[worst], routes[to] = new_from, new_to
-        routes[worst] = _polish(problem, worst, routes[worst], rng, deadline, kicks=10 * len(new_from) + 10)
-        routes[to] = _polish(problem, to, routes[to], rng, deadline, kicks=10 * len(new_to) + 10)
-        times[worst] = problem.route_time_s(worst, routes[worst])
-        times[to] = problem.route_time_s(to, routes[to])
     return routes
-
-
-def _best_relocate(problem: RoutingProblem, routes: list[tuple[int, ...]], times: list[float],
-                   worst: int) -> tuple[int, int, tuple[int, ...], tuple[int, ...]] | None:
-    """Best move of one hotspot from route ``worst`` to another route lowering max(both times)."""
-    cur = times[worst]
-    best = None
-    best_val = cur - 1e-6
-    r = routes[worst]
-    svc = problem.service()
-    for k, node in enumerate(r):
-        rest = r[:k] + r[k + 1 :]
-        t_from = problem.route_time_s(worst, rest)
-        if t_from >= best_val:
-            continue
-        for to in range(problem.n_vehicles):
-            if to == worst:
-                continue
-            legs = problem.legs(to)
-            path = [problem.depots[to], *routes[to], problem.depots[to]]
-            costs = [legs[path[j], node] + legs[node, path[j + 1]] - legs[path[j], path[j + 1]]
-                     for j in range(len(path) - 1)]
-            j = int(np.argmin(costs))
-            t_to = times[to] + costs[j] + svc[node]
-            if not np.isfinite(t_to) or t_to > problem.budget(to) + _EPS:
-                continue
-            val = max(t_from, t_to)
-            if val < best_val:
-                best_val = val
-                new_to = (*routes[to][:j], node, *routes[to][j:])
-                best = (node, to, rest, new_to)
-    return best
 
 
 def _reinsert(problem: RoutingProblem, routes: list[tuple[int, ...]],
@@ -548,6 +571,452 @@ def _fill(problem: RoutingProblem, routes: list[tuple[int, ...]],
             _, v, j = best
             routes[v] = (*routes[v][:j], node, *routes[v][j:])
     return routes, left
+
+
+# --- min-max local search between routes ---------------------------------------------------------
+
+#: Weight of the total time next to the longest route in the multi-route objective
+#: F = longest + MINMAX_SUM_WEIGHT * total (the longest dominates; the total breaks ties and lets
+#: routes that are not the longest get shorter, which makes room for later moves).
+MINMAX_SUM_WEIGHT = 0.01
+_BIG_LEG = 1e9  # finite stand-in for a missing leg inside the vectorised move evaluation
+
+
+class _Fleet:
+    """The data the multi-route moves need: per-drone leg matrices with finite values, dwell,
+    launch sites, budgets (with a tolerance)."""
+
+    def __init__(self, problem: RoutingProblem) -> None:
+        self.problem = problem
+        self.nv = problem.n_vehicles
+        self.svc = problem.service()
+        self.dep = list(problem.depots)
+        self.cap = [problem.budget(v) + _EPS for v in range(self.nv)]
+        if problem.leg_s.ndim == 2:
+            shared = np.where(np.isfinite(problem.leg_s), problem.leg_s, _BIG_LEG)
+            self.D = [shared] * self.nv
+        else:
+            self.D = [np.where(np.isfinite(problem.legs(v)), problem.legs(v), _BIG_LEG) for v in range(self.nv)]
+
+    def time(self, v: int, route: Sequence[int]) -> float:
+        if len(route) == 0:
+            return 0.0
+        path = np.array([self.dep[v], *route, self.dep[v]])
+        return float(self.D[v][path[:-1], path[1:]].sum() + self.svc[path].sum())
+
+    def path(self, v: int, route: Sequence[int]) -> np.ndarray:
+        return np.array([self.dep[v], *route, self.dep[v]], dtype=int)
+
+
+def _objective(times: Sequence[float]) -> float:
+    return max(times, default=0.0) + MINMAX_SUM_WEIGHT * sum(times)
+
+
+def _segments(P: np.ndarray, k: int, D: np.ndarray, svc: np.ndarray) -> tuple:
+    """Every run of ``k`` hotspots in the route path ``P`` (launch site, hotspots, launch site):
+    start positions, the nodes before, first, last and after, the run's inner cost forwards and
+    backwards under ``D``, and its dwell."""
+    n = len(P) - 2
+    i = np.arange(1, n - k + 2)
+    first, last = P[i], P[i + k - 1]
+    inner = np.zeros(len(i))
+    inner_r = np.zeros(len(i))
+    dwell = svc[first].copy()
+    for q in range(k - 1):
+        inner += D[P[i + q], P[i + q + 1]]
+        inner_r += D[P[i + q + 1], P[i + q]]
+        dwell += svc[P[i + q + 1]]
+    return i, P[i - 1], first, last, P[i + k], inner, inner_r, dwell
+
+
+def _pair_move(fl: _Fleet, routes: list[list[int]], times: list[float], a: int, b: int,
+               max_seg: int = 3) -> tuple[float, list[int], list[int]] | None:
+    """Best move between routes ``a`` and ``b`` by the objective F of the whole plan (the other routes
+    unchanged): relocate a run of 1-3 hotspots to its cheapest place in the other route (either
+    orientation, both ways), cross-exchange (swap runs of 1-3 hotspots in place, either orientation)
+    and 2-opt* (swap the routes' tails, both orientations). Returns (F, new a, new b) or None.
+    Each candidate is scored in one vectorised pass; the caller checks the move exactly."""
+    svc, w = fl.svc, MINMAX_SUM_WEIGHT
+    others = [times[v] for v in range(fl.nv) if v not in (a, b)]
+    m_other, s_other = max(others, default=0.0), sum(others)
+    Pa, Pb = fl.path(a, routes[a]), fl.path(b, routes[b])
+    Da, Db = fl.D[a], fl.D[b]
+    ta, tb = times[a], times[b]
+    best: list = [math.inf, None, None]
+
+    def consider(ta_new: np.ndarray, tb_new: np.ndarray, build) -> None:
+        score = np.maximum(np.maximum(ta_new, tb_new), m_other) + w * (ta_new + tb_new + s_other)
+        score = np.where((ta_new <= fl.cap[a]) & (tb_new <= fl.cap[b]), score, np.inf)
+        k = int(np.argmin(score))
+        if score.flat[k] < best[0]:
+            best[:] = [float(score.flat[k]), build, np.unravel_index(k, score.shape)]
+
+    # relocate a run src -> dst (cheapest insertion, either orientation)
+    for src, P, Q, Ds, Dd, ts, td in ((a, Pa, Pb, Da, Db, ta, tb), (b, Pb, Pa, Db, Da, tb, ta)):
+        u, x = Q[:-1], Q[1:]
+        base = Dd[u, x][:, None]
+        for k in range(1, min(max_seg, len(P) - 2) + 1):
+            i, prv, f, l_, nx, inner, inner_r, dwell = _segments(P, k, Ds, svc)
+            inner_d, inner_dr = (inner, inner_r) if Ds is Dd else _segments(P, k, Dd, svc)[5:7]
+            ts_new = ts - (Ds[prv, f] + inner + Ds[l_, nx] - Ds[prv, nx] + dwell)
+            fwd = Dd[u[:, None], f[None]] + inner_d[None] + Dd[l_[None], x[:, None]]
+            rev = Dd[u[:, None], l_[None]] + inner_dr[None] + Dd[f[None], x[:, None]]
+            td_new = td + np.minimum(fwd, rev) - base + dwell[None]
+            ts_b = np.broadcast_to(ts_new[None], td_new.shape)
+
+            def build(idx, i=i, k=k, P=P, Q=Q, fwd=fwd, rev=rev, src=src):
+                j, s = idx
+                s0 = int(i[s])
+                run = list(P[s0 : s0 + k])
+                if rev[j, s] < fwd[j, s]:
+                    run = run[::-1]
+                new_src = list(P[1:s0]) + list(P[s0 + k : -1])
+                new_dst = list(Q[1 : j + 1]) + run + list(Q[j + 1 : -1])
+                return (new_src, new_dst) if src == a else (new_dst, new_src)
+
+            if src == a:
+                consider(ts_b, td_new, build)
+            else:
+                consider(td_new, ts_b, build)
+
+    # cross-exchange in place
+    na, nb = len(Pa) - 2, len(Pb) - 2
+    seg_a = {k: _segments(Pa, k, Da, svc) for k in range(1, min(max_seg, na) + 1)}
+    seg_b = {k: _segments(Pb, k, Db, svc) for k in range(1, min(max_seg, nb) + 1)}
+    for ka, (ia, pa, fa, la, xa, inn_a, innr_a, dw_a) in seg_a.items():
+        out_a = Da[pa, fa] + inn_a + Da[la, xa] + dw_a
+        inn_ab, innr_ab = (inn_a, innr_a) if Da is Db else _segments(Pa, ka, Db, svc)[5:7]
+        for kb, (ib, pb, fb, lb, xb, inn_b, innr_b, dw_b) in seg_b.items():
+            out_b = Db[pb, fb] + inn_b + Db[lb, xb] + dw_b
+            inn_ba, innr_ba = (inn_b, innr_b) if Da is Db else _segments(Pb, kb, Da, svc)[5:7]
+            in_af = Da[pa[:, None], fb[None]] + inn_ba[None] + Da[lb[None], xa[:, None]]
+            in_ar = Da[pa[:, None], lb[None]] + innr_ba[None] + Da[fb[None], xa[:, None]]
+            in_bf = Db[pb[None], fa[:, None]] + inn_ab[:, None] + Db[la[:, None], xb[None]]
+            in_br = Db[pb[None], la[:, None]] + innr_ab[:, None] + Db[fa[:, None], xb[None]]
+            ta_new = ta - out_a[:, None] + np.minimum(in_af, in_ar) + dw_b[None]
+            tb_new = tb - out_b[None] + np.minimum(in_bf, in_br) + dw_a[:, None]
+
+            def build(idx, ia=ia, ib=ib, ka=ka, kb=kb, in_af=in_af, in_ar=in_ar, in_bf=in_bf, in_br=in_br):
+                p, q = idx
+                i0, j0 = int(ia[p]), int(ib[q])
+                run_a, run_b = list(Pa[i0 : i0 + ka]), list(Pb[j0 : j0 + kb])
+                put_a = run_b if in_af[p, q] <= in_ar[p, q] else run_b[::-1]
+                put_b = run_a if in_bf[p, q] <= in_br[p, q] else run_a[::-1]
+                return (list(Pa[1:i0]) + put_a + list(Pa[i0 + ka : -1]),
+                        list(Pb[1:j0]) + put_b + list(Pb[j0 + kb : -1]))
+
+            consider(ta_new, tb_new, build)
+
+    # 2-opt*: a keeps its head up to position i and flies b's tail after position j (and vice versa)
+    def heads(P: np.ndarray, D: np.ndarray) -> np.ndarray:
+        e = D[P[:-2], P[1:-1]]
+        return np.concatenate([[0.0], np.cumsum(e)]) + np.cumsum(svc[P[:-1]])
+
+    def tails(P: np.ndarray, D: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
+        h = P[1:-1]
+        n = len(h)
+        cost = np.zeros(n + 1)
+        first = np.full(n + 1, end)
+        if n:
+            e = D[h[:-1], h[1:]]
+            suffix = np.concatenate([np.cumsum(e[::-1])[::-1], [0.0]])
+            cost[:n] = suffix + D[h[-1], end] + np.cumsum(svc[h][::-1])[::-1]
+            first[:n] = h
+        return cost, first
+
+    head_a = heads(Pa, Da)
+    tail_a, first_a = tails(Pa, Db, fl.dep[b])
+    for Pbo in (Pb, np.concatenate([Pb[:1], Pb[1:-1][::-1], Pb[-1:]])):
+        head_b = heads(Pbo, Db)
+        tail_b, first_b = tails(Pbo, Da, fl.dep[a])
+        ta_new = head_a[:, None] + Da[Pa[:-1][:, None], first_b[None]] + tail_b[None]
+        tb_new = head_b[None] + Db[Pbo[:-1][None], first_a[:, None]] + tail_a[:, None]
+
+        def build(idx, Pbo=Pbo):
+            i, j = idx
+            return list(Pa[1 : i + 1]) + list(Pbo[j + 1 : -1]), list(Pbo[1 : j + 1]) + list(Pa[i + 1 : -1])
+
+        consider(ta_new, tb_new, build)
+
+    if best[1] is None:
+        return None
+    new_a, new_b = best[1](best[2])
+    return best[0], [int(x) for x in new_a], [int(x) for x in new_b]
+
+
+def _chain_move(fl: _Fleet, routes: list[list[int]], times: list[float], L: int, A: int, B: int,
+                max_seg: int = 2) -> tuple[float, list[list[int]]] | None:
+    """Ejection chain over three routes: a run of 1-2 hotspots leaves ``L`` for its cheapest place in
+    ``A`` while a run of ``A`` leaves for its cheapest place in ``B`` (for balanced plans where no
+    single move between two routes helps). Returns (F estimate, new routes) or None."""
+    svc, w = fl.svc, MINMAX_SUM_WEIGHT
+    PL, PA, PB = (fl.path(v, routes[v]) for v in (L, A, B))
+    if len(PL) < 3 or len(PA) < 3:
+        return None
+    rest = [times[v] for v in range(fl.nv) if v not in (L, A, B)]
+    m_other, s_other = max(rest, default=0.0), sum(rest)
+
+    def removal(v: int, P: np.ndarray, k: int, Dto: np.ndarray) -> tuple:
+        i, prv, f, l_, nx, inner, inner_r, dwell = _segments(P, k, fl.D[v], svc)
+        D = fl.D[v]
+        gain = D[prv, f] + inner + D[l_, nx] - D[prv, nx] + dwell
+        if Dto is not D:
+            inner, inner_r = _segments(P, k, Dto, svc)[5:7]
+        return i, gain, f, l_, inner, inner_r, dwell
+
+    def insertion(v: int, Q: np.ndarray, f, l_, inner, inner_r, dwell) -> tuple:
+        D = fl.D[v]
+        u, x = Q[:-1], Q[1:]
+        base = D[u, x][:, None]
+        fwd = D[u[:, None], f[None]] + inner[None] + D[l_[None], x[:, None]] - base
+        rev = D[u[:, None], l_[None]] + inner_r[None] + D[f[None], x[:, None]] - base
+        both = np.minimum(fwd, rev)
+        j = np.argmin(both, axis=0)
+        cols = np.arange(both.shape[1])
+        return both[j, cols] + dwell, j, rev[j, cols] < fwd[j, cols]
+
+    best = None
+    for kx in range(1, min(max_seg, len(PL) - 2) + 1):
+        ix, gx, fx, lx, inx, inrx, dx = removal(L, PL, kx, fl.D[A])
+        add_x, jx, rx = insertion(A, PA, fx, lx, inx, inrx, dx)
+        for ky in range(1, min(max_seg, len(PA) - 2) + 1):
+            iy, gy, fy, ly, iny, inry, dy = removal(A, PA, ky, fl.D[B])
+            add_y, jy, ry = insertion(B, PB, fy, ly, iny, inry, dy)
+            tL = times[L] - gx
+            tA = times[A] + add_x[:, None] - gy[None]
+            tB = times[B] + add_y
+            score = (np.maximum(np.maximum(np.maximum(tL[:, None], tA), tB[None]), m_other)
+                     + w * (tL[:, None] + tA + tB[None] + s_other))
+            score = np.where((tA <= fl.cap[A]) & (tB[None] <= fl.cap[B]), score, np.inf)
+            p = np.unravel_index(int(np.argmin(score)), score.shape)
+            if best is None or score[p] < best[0]:
+                best = (float(score[p]), kx, ky, int(ix[p[0]]), int(jx[p[0]]), bool(rx[p[0]]),
+                        int(iy[p[1]]), int(jy[p[1]]), bool(ry[p[1]]))
+    if best is None or not math.isfinite(best[0]):
+        return None
+    score, kx, ky, i0, j0, r0, i1, j1, r1 = best
+    run_x = [int(x) for x in PL[i0 : i0 + kx]][:: -1 if r0 else 1]
+    run_y = [int(x) for x in PA[i1 : i1 + ky]][:: -1 if r1 else 1]
+    gone = set(run_y)
+    new_a: list[int] = []
+    for pos in range(len(PA) - 1):  # run_x goes on the edge PA[j0] -> PA[j0 + 1]
+        if pos > 0 and int(PA[pos]) not in gone:
+            new_a.append(int(PA[pos]))
+        if pos == j0:
+            new_a.extend(run_x)
+    new = [list(r) for r in routes]
+    new[L] = [int(x) for x in PL[1:i0]] + [int(x) for x in PL[i0 + kx : -1]]
+    new[A] = new_a
+    new[B] = [int(x) for x in PB[1 : j1 + 1]] + run_y + [int(x) for x in PB[j1 + 1 : -1]]
+    return score, new
+
+
+def _route_ls(fl: _Fleet, v: int, route: list[int], rng: random.Random, kicks: int) -> list[int]:
+    """Route ``v`` re-ordered by 2-opt/Or-opt (plus ``kicks`` perturbations); never worse."""
+    if len(route) < 3:
+        return list(route)
+    nodes = [fl.dep[v], *route]
+    tour = improve_tour(fl.D[v][np.ix_(nodes, nodes)], list(range(len(nodes))), kicks=kicks, rng=rng)
+    new = [nodes[k] for k in tour[1:]]
+    return new if fl.time(v, new) <= fl.time(v, route) + _EPS else list(route)
+
+
+def minmax_descent(problem: RoutingProblem, routes: Sequence[Sequence[int]], *, seed: int = 0,
+                   kicks: int = 0, max_moves: int | None = None,
+                   deadline: float | None = None) -> list[tuple[int, ...]]:
+    """Local search between routes for the min-max objective.
+
+    Moves (pairs with the longest route first): relocate, cross-exchange and 2-opt* between two
+    routes (:func:`_pair_move`), then the three-route ejection chain; the changed routes are
+    re-ordered by 2-opt/Or-opt. A move is kept only if it lowers F = longest + 0.01 x total,
+    keeps every route within its budget and does not make the longest route longer: the longest
+    route never grows. Hotspots are neither added nor dropped. Deterministic for a given ``seed``.
+    """
+    fl = _Fleet(problem)
+    rng = random.Random(seed)
+    cur = [_route_ls(fl, v, list(r), rng, kicks) for v, r in enumerate(routes)]
+    times = [fl.time(v, r) for v, r in enumerate(cur)]
+    nv = fl.nv
+    limit = max_moves if max_moves is not None else 20 * (sum(len(r) for r in cur) + 10)
+    for _ in range(limit):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        order = sorted(range(nv), key=lambda v: (-times[v], v))
+        f_cur, longest = _objective(times), max(times)
+        candidates = []
+        for x in range(nv):
+            for y in range(x + 1, nv):
+                candidates.append(("pair", order[x], order[y]))
+        if nv >= 3:
+            candidates += [("chain", order[0], a, b) for a in order[1:] for b in order[1:] if a != b]
+        applied = False
+        for cand in candidates:
+            if cand[0] == "pair":
+                _, a, b = cand
+                mv = _pair_move(fl, cur, times, a, b)
+                if mv is None or mv[0] >= f_cur - 1e-6:
+                    continue
+                new = [list(r) for r in cur]
+                new[a], new[b] = mv[1], mv[2]
+            else:
+                mv = _chain_move(fl, cur, times, *cand[1:])
+                if mv is None or mv[0] >= f_cur - 1e-6:
+                    continue
+                new = mv[1]
+            changed = [v for v in range(nv) if new[v] != cur[v]]
+            for v in changed:
+                new[v] = _route_ls(fl, v, new[v], rng, kicks)
+            new_times = [fl.time(v, r) if v in changed else times[v] for v, r in enumerate(new)]
+            if (_objective(new_times) < f_cur - 1e-6 and max(new_times) <= longest + 1e-9
+                    and all(t <= fl.cap[v] or t <= times[v] for v, t in enumerate(new_times))):
+                cur, times, applied = new, new_times, True
+                break
+        if not applied:
+            break
+    return [tuple(r) for r in cur]
+
+
+def _voronoi_start(problem: RoutingProblem, rng: random.Random) -> list[tuple[int, ...]]:
+    """Each hotspot to the drone whose launch site is nearest (shortest leg), routes by 2-opt/Or-opt
+    from a nearest-neighbour order."""
+    fl = _Fleet(problem)
+    visits = np.array(problem.visits)
+    lab = np.argmin(np.stack([fl.D[v][fl.dep[v], visits] for v in range(fl.nv)]), axis=0)
+    routes = []
+    for v in range(fl.nv):
+        nodes = [fl.dep[v], *visits[lab == v].tolist()]
+        sub = fl.D[v][np.ix_(nodes, nodes)]
+        tour, left = [0], set(range(1, len(nodes)))
+        while left:
+            nxt = min(left, key=lambda j, last=tour[-1]: (sub[last, j], j))
+            tour.append(nxt)
+            left.remove(nxt)
+        tour = improve_tour(sub, tour, kicks=0, rng=rng)
+        routes.append(tuple(nodes[k] for k in tour[1:]))
+    return routes
+
+
+# --- lower bound ----------------------------------------------------------------------------------
+
+
+def held_karp_bound(cost: np.ndarray, *, iterations: int = 400, upper: float | None = None) -> float:
+    """Held-Karp lower bound of the shortest closed tour through every node of the symmetric
+    ``cost`` matrix: the best 1-tree (spanning tree of nodes 1.. plus node 0's two cheapest edges)
+    under node penalties found by subgradient optimisation. Every value returned is a valid bound
+    (each Lagrangian value is one); more iterations only tighten it.
+
+    >>> import numpy as np
+    >>> c = np.array([[0, 1, 2, 1], [1, 0, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]], dtype=float)
+    >>> round(held_karp_bound(c), 6)
+    4.0
+    """
+    c = np.asarray(cost, dtype=float)
+    n = len(c)
+    if n < 3:
+        return float(2 * c[0, 1:].sum()) if n == 2 else 0.0
+    c = np.minimum(c, c.T)
+    if upper is None:
+        upper = tour_cost(c, improve_tour(c, list(range(n)), kicks=50))
+    pi = np.zeros(n)
+    best = -math.inf
+    step, stall = 2.0, 0
+    for _ in range(iterations):
+        cc = c + pi[:, None] + pi[None, :]
+        inside = np.zeros(n, dtype=bool)
+        inside[:2] = True
+        key = cc[1].copy()
+        parent = np.full(n, 1)
+        deg = np.zeros(n)
+        total = 0.0
+        for _k in range(n - 2):  # Prim on nodes 1..n-1
+            km = np.where(inside, np.inf, key)
+            j = int(np.argmin(km))
+            total += km[j]
+            deg[j] += 1
+            deg[parent[j]] += 1
+            inside[j] = True
+            upd = cc[j] < key
+            key = np.where(upd, cc[j], key)
+            parent = np.where(upd, j, parent)
+        two = np.argsort(cc[0, 1:], kind="stable")[:2] + 1
+        total += cc[0, two].sum()
+        deg[0] += 2
+        deg[two] += 1
+        val = float(total - 2 * pi.sum())
+        if val > best + 1e-9:
+            best, stall = val, 0
+        else:
+            stall += 1
+            if stall > 20:
+                step, stall = step / 2, 0
+        g = deg - 2
+        norm = float((g * g).sum())
+        if norm == 0:
+            return val  # the 1-tree is a tour: optimal
+        pi = pi + step * max(upper - val, 1e-9 * abs(upper)) / norm * g
+    return best
+
+
+@dataclass(frozen=True)
+class MinMaxBound:
+    """Lower bound (s) on the longest route of any plan that visits every hotspot.
+
+    ``trip_s``: the longest round trip (plus dwell) some hotspot needs from its best launch site.
+    ``total_s``: a lower bound on the total time of ``nv`` non-empty routes, each closed at its own
+    launch site: the Held-Karp bound of a tour through every hotspot and two copies of each launch
+    site, where only the copies (b of site k, a of site k+1) are joined, at zero cost; the routes
+    laid end to end (a_k, route k, b_k, a_k+1, ...) form such a tour, so its optimum is at most their
+    total. ``pair_total_s``: the same bound with every copy joined to every other (a plan with an
+    empty route is a tour of this kind too). ``bound_s`` = max(trip, min(total / nv,
+    pair_total / (nv - 1))): the longest route is at least the mean of the non-empty ones.
+    """
+
+    bound_s: float
+    trip_s: float
+    total_s: float
+    pair_total_s: float
+
+
+def minmax_lower_bound(problem: RoutingProblem, *, iterations: int = 400) -> MinMaxBound:
+    """:class:`MinMaxBound` of ``problem`` (budgets ignored; legs made symmetric by their minimum and,
+    per drone, the smallest over drones for legs between hotspots)."""
+    nv = problem.n_vehicles
+    visits = list(problem.visits)
+    svc = problem.service()
+    dwell = float(svc[visits].sum())
+    legs = [np.minimum(problem.legs(v), problem.legs(v).T) for v in range(nv)]
+    legs = [np.where(np.isfinite(x), x, _BIG_LEG) for x in legs]  # no safe path: a huge leg
+    trip = max((min(legs[v][problem.depots[v], i] * 2 for v in range(nv)) + svc[i] for i in visits),
+               default=0.0)
+    if not visits:
+        return MinMaxBound(bound_s=0.0, trip_s=0.0, total_s=0.0, pair_total_s=0.0)
+    hot = np.minimum.reduce(legs)[np.ix_(visits, visits)]
+    m = len(visits)
+    k = 2 * nv
+    base = np.zeros((k + m, k + m))
+    base[k:, k:] = hot
+    for v in range(nv):
+        for c in (2 * v, 2 * v + 1):
+            base[c, k:] = legs[v][problem.depots[v], visits]
+            base[k:, c] = base[c, k:]
+    big = 2.0 * (base.max() * (m + k) + 1.0)
+    pair = base.copy()
+    pair[:k, :k] = 0.0
+    pair_total = held_karp_bound(pair, iterations=iterations)
+    if nv == 1:
+        total = pair_total
+        bound = max(trip, total + dwell)
+        return MinMaxBound(bound_s=float(bound), trip_s=float(trip), total_s=float(total + dwell),
+                           pair_total_s=float(total + dwell))
+    ring = base.copy()
+    ring[:k, :k] = big
+    for v in range(nv):
+        a, b = 2 * v + 1, (2 * v + 2) % k
+        ring[a, b] = ring[b, a] = 0.0
+    total = held_karp_bound(ring, iterations=iterations)
+    bound = max(trip, min((total + dwell) / nv, (pair_total + dwell) / (nv - 1)))
+    return MinMaxBound(bound_s=float(bound), trip_s=float(trip), total_s=float(total + dwell),
+                       pair_total_s=float(pair_total + dwell))
 
 
 # --- iterated local search for one closed tour -------------------------------------------------
