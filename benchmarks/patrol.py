@@ -7,7 +7,7 @@ Random hotspot sets of 10, 50, 100 and 200 points in a 2.5 x 2 km zone with two 
   and vs a strong reference computed in the same run (N >= 50): the best of OR-Tools' guided local
   search with a long budget and our iterated local search with a long budget from several starts;
 - three drones (three launch sites): the planner's longest route vs a lower bound
-  (``routing.minmax_lower_bound``): LB = max(TRIP, min(RING / 3, PAIR / 2)) where
+  (``minmax.minmax_lower_bound``): LB = max(TRIP, min(RING / 3, PAIR / 2)) where
   TRIP = the longest round trip any hotspot needs from its nearest launch site;
   RING = the Held-Karp 1-tree bound (subgradient) of a tour through every hotspot and two copies
   a_k, b_k of each launch site k with only b_0-a_1, b_1-a_2, b_2-a_0 joined (cost 0): three
@@ -33,14 +33,10 @@ from shapely.geometry import Point, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dronepatrol.planning.minmax import minmax_lower_bound
 from dronepatrol.planning.paths import SafeSpace, free_region
-from dronepatrol.planning.routing import (
-    RoutingProblem,
-    improve_tour,
-    minmax_lower_bound,
-    solve_routes,
-    tour_cost,
-)
+from dronepatrol.planning.routing import RoutingProblem, solve_routes
+from dronepatrol.planning.tour import improve_tour, tour_cost
 
 W, H = 2500.0, 2000.0
 DEPOTS = [(300.0, 300.0), (2200.0, 400.0), (1250.0, 1750.0)]

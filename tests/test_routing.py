@@ -8,16 +8,9 @@ import random
 import numpy as np
 import pytest
 
-from dronepatrol.planning.routing import (
-    RoutingProblem,
-    held_karp_bound,
-    improve_tour,
-    minmax_descent,
-    minmax_lower_bound,
-    shuffle_routes,
-    solve_routes,
-    tour_cost,
-)
+from dronepatrol.planning.minmax import minmax_descent, minmax_lower_bound
+from dronepatrol.planning.routing import RoutingProblem, shuffle_routes, solve_routes
+from dronepatrol.planning.tour import held_karp_bound, improve_tour, tour_cost
 
 
 def matrix(pts: np.ndarray) -> np.ndarray:

@@ -11,11 +11,11 @@ seq    item
 3      NAV_WAYPOINT over the launch site (or the nearest safe point when the launch site lies
        within the margin): the first patrol item, target of the loop's DO_JUMP
 ...    per hotspot: NAV_WAYPOINTs where the shortest safe path bends around no-fly areas, a
-       NAV_WAYPOINT over the hotspot, DO_SET_ROI_LOCATION on it, NAV_LOITER_TIME for the dwell,
+       NAV_WAYPOINT over the hotspot, DO_SET_ROI on it, NAV_LOITER_TIME for the dwell,
        DO_DIGICAM_CONTROL (one photo)
 ...    safe-path NAV_WAYPOINTs back and a NAV_WAYPOINT over the launch site
 ...    DO_JUMP to seq 3, repeat ``loops - 1`` (only when ``loops > 1``)
-...    DO_SET_ROI_NONE, NAV_RETURN_TO_LAUNCH (a vertical descent: the drone is already overhead)
+...    DO_SET_ROI at 0, 0 (ROI off), NAV_RETURN_TO_LAUNCH (a vertical descent: already overhead)
 =====  ==========================================================================================
 
 Each loop is the closed tour from the launch site, so the drone passes over its pilot between
@@ -38,6 +38,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -487,10 +488,8 @@ def _loops_of(m: Mission) -> int:
 
 
 def _default_name(zone: SafetyZone) -> str:
-    from pathlib import Path
-
     stem = Path(zone.source).stem if zone.source else "zone"
-    return f"patrol-{stem}"
+    return f"{stem}-patrol"
 
 
 def _summary(name: str, zone: SafetyZone, routes: list[DroneRoute], dropped, ranked, alt_m: float,
