@@ -3,7 +3,6 @@ that turns exceptions into a message and the exit codes of product.md."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Annotated
 
@@ -11,7 +10,9 @@ import typer
 from rich.markup import escape
 
 from dronepatrol import __version__
+from dronepatrol.cli import mission, plan, zone
 from dronepatrol.cli.output import configure_logging, console
+from dronepatrol.cli.sim import sim
 from dronepatrol.errors import DronePatrolError
 
 app = typer.Typer(
@@ -21,15 +22,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
-)
-
-#: (module under dronepatrol.cli, how it joins the app). A group module defines ``app``;
-#: a single-command module defines a function named like the command.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("zone", "group"),
-    ("plan", "group"),
-    ("mission", "group"),
-    ("sim", "command"),
 )
 
 
@@ -56,21 +48,10 @@ def main(
     """
 
 
-def _register() -> None:
-    for name, how in COMMANDS:
-        try:
-            module = importlib.import_module(f"dronepatrol.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"dronepatrol.cli.{name}":
-                continue  # command group not built yet
-            raise
-        if how == "group":
-            app.add_typer(module.app, name=name)
-        else:
-            app.command(name)(getattr(module, name))
-
-
-_register()
+app.add_typer(zone.app, name="zone")
+app.add_typer(plan.app, name="plan")
+app.add_typer(mission.app, name="mission")
+app.command("sim")(sim)
 
 
 def _lift_verbosity(argv: list[str]) -> tuple[list[str], int]:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-app = typer.Typer(help="Plan survey or patrol missions over a safety zone, split over the fleet.", no_args_is_help=True)
+from dronepatrol.cli.plan_patrol import patrol
+from dronepatrol.cli.plan_survey import survey
 
-for _name in ("survey", "patrol"):
-    try:
-        _module = importlib.import_module(f"dronepatrol.cli.plan_{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"dronepatrol.cli.plan_{_name}":
-            raise
-        continue  # not built yet
-    app.command(_name)(getattr(_module, _name))
+app = typer.Typer(help="Plan survey or patrol missions over a safety zone, split over the fleet.", no_args_is_help=True)
+app.command("survey")(survey)
+app.command("patrol")(patrol)
