@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CAAT_SOURCE = "CAAT, Regulations on permission to operate unmanned aircraft (B.E. 2562, 2019), conditions for operators"
+MOT_2015 = (
+    "Ministry of Transport announcement on permission and conditions for operating remotely "
+    "piloted aircraft, B.E. 2558 (2015)"
+)
+CAAT_AIRPORT_2018 = (
+    "CAAT announcement on operating remotely piloted aircraft within 9 km (5 NM) of an airport or "
+    "temporary airfield, B.E. 2561 (2018): permission every time"
+)
+CAAT_2026 = "CAAT drone announcements No. 12 (Dec 2025) and No. 15 (Feb 2026)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,11 +68,11 @@ class Rules:
     airports: tuple[Airport, ...] = AIRPORTS
     sources: dict[str, str] = field(
         default_factory=lambda: {
-            "max_alt_m": CAAT_SOURCE + ": not above 90 m above ground level",
-            "airport_radius_m": CAAT_SOURCE + ": not within 9 km of an aerodrome without permission",
-            "vlos_m": CAAT_SOURCE + ": visual line of sight; 500 m is the unit's working value",
-            "min_separation_m": CAAT_SOURCE + ": keep 30 m from people, vehicles and buildings",
-            "daylight_start_h": CAAT_SOURCE + ": fly between sunrise and sunset (06:00-18:00 local)",
+            "max_alt_m": MOT_2015 + ": not above 90 m above ground; kept by " + CAAT_2026,
+            "airport_radius_m": CAAT_AIRPORT_2018 + "; Phitsanulok's ring is named in CAAT announcement No. 12 (Dec 2025)",
+            "vlos_m": MOT_2015 + ": within visual line of sight; 500 m is the unit's working value",
+            "min_separation_m": MOT_2015 + ": keep 30 m from people, vehicles and buildings",
+            "daylight_start_h": MOT_2015 + ": sunrise to sunset; 06:00-18:00 in " + CAAT_2026,
             "battery_reserve": "unit practice: land with 20% of endurance left",
             "margin_m": "unit practice: keep 10 m inside the zone and clear of no-fly areas",
             "separation_alt_band_m": "unit practice: drones closer than the separation fly 15 m apart vertically",
