@@ -69,7 +69,7 @@ class Rules:
     sources: dict[str, str] = field(
         default_factory=lambda: {
             "max_alt_m": MOT_2015 + ": not above 90 m above ground; kept by " + CAAT_2026,
-            "airport_radius_m": CAAT_AIRPORT_2018 + "; Phitsanulok's ring is named in CAAT announcement No. 12 (Dec 2025)",
+            "airport_radius_m": CAAT_AIRPORT_2018 + "; Phitsanulok named in CAAT announcement No. 12 (2025)",
             "vlos_m": MOT_2015 + ": within visual line of sight; 500 m is the unit's working value",
             "min_separation_m": MOT_2015 + ": keep 30 m from people, vehicles and buildings",
             "daylight_start_h": MOT_2015 + ": sunrise to sunset; 06:00-18:00 in " + CAAT_2026,
