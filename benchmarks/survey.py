@@ -43,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dronepatrol.config import default_fleet
 from dronepatrol.geo import LocalFrame
 from dronepatrol.planning.camera import CAMERAS, survey_spacing
-from dronepatrol.planning.coverage import covered_fraction, min_width_heading, min_width_m
+from dronepatrol.planning.coverage import covered_fraction
+from dronepatrol.planning.headings import min_width_heading, min_width_m
 from dronepatrol.planning.paths import free_region
 from dronepatrol.planning.survey import plan_survey
 from dronepatrol.zones.model import LaunchSite, NoFly, SafetyZone

@@ -287,7 +287,7 @@ def test_publish_writes_the_directory_with_estimates(tmp_path):
     assert summary["kind"] == "mixed" and summary["authorization"] is None
     assert [e["drone"] for e in summary["estimates"]] == ["drone1", "drone2", "drone3"]
     assert summary["estimates"][1]["photos"] == report.estimates[1].photos > 0
-    assert summary["checks"]["rules"]["max_alt_m"]["source"].startswith("CAAT")
+    assert summary["checks"]["rules"]["max_alt_m"]["source"].startswith("Ministry of Transport announcement")
     assert summary["fence_alt_max_m"] == {"drone1": None, "drone2": None, "drone3": None}
 
 

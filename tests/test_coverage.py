@@ -12,13 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
-from dronepatrol.planning.coverage import (
-    covered_fraction,
-    decompose,
-    heading_of,
-    min_width_heading,
-    plan_coverage,
-)
+from dronepatrol.planning.cells import decompose
+from dronepatrol.planning.coverage import covered_fraction, plan_coverage
+from dronepatrol.planning.headings import heading_of, min_width_heading
 from dronepatrol.planning.paths import SafeSpace, free_region
 
 SPACING = 25.0

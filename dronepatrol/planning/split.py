@@ -9,7 +9,7 @@ drones; beyond, launch order) and, for each, the smallest per-drone time ``T`` f
 fill covers the whole route is found by bisection. A share longer than the drone's usable
 endurance (``endurance x (1 - reserve)``) is flown as several sorties, each within it.
 
->>> from dronepatrol.planning.coverage import Segment
+>>> from dronepatrol.planning.segments import Segment
 >>> from dronepatrol.planning.paths import SafeSpace
 >>> from shapely.geometry import box
 >>> lanes = [Segment(points=((0.0, 10.0 + 20 * k), (1000.0, 10.0 + 20 * k))[:: 1 - 2 * (k % 2)],
@@ -33,9 +33,9 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from dronepatrol.errors import SafetyError
-from dronepatrol.planning.coverage import XY, Segment
 from dronepatrol.planning.flight_time import FlightModel, turn_angle
 from dronepatrol.planning.paths import SafeSpace
+from dronepatrol.planning.segments import XY, Segment
 
 #: Longest stretch of lane between two candidate cut points, metres.
 PIECE_M = 40.0

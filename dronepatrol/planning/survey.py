@@ -54,11 +54,12 @@ from dronepatrol.planning.camera import (
     get_camera,
     survey_spacing,
 )
-from dronepatrol.planning.coverage import XY, covered_fraction, plan_coverage
+from dronepatrol.planning.coverage import covered_fraction, plan_coverage
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import geofence_for, rally_for
 from dronepatrol.planning.flight_time import FlightModel
 from dronepatrol.planning.paths import SafeSpace, free_region
+from dronepatrol.planning.segments import XY
 from dronepatrol.planning.split import Share, entry_point, split_route
 from dronepatrol.rules import DEFAULT_RULES, Rules
 from dronepatrol.zones.model import SafetyZone
