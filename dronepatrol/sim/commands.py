@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from dronepatrol.sim import telemetry
-from dronepatrol.sim.mission_store import Command
+from dronepatrol.sim import auto, telemetry
+from dronepatrol.sim.mission_items import Command
+from dronepatrol.sim.modes import Mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from dronepatrol.sim.vehicle import SimVehicle
@@ -41,7 +42,7 @@ def _location(p: list[float], *, is_int: bool, frame: int) -> Command:
 
 def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: int, msg: Any) -> int | None:
     """Execute ``command`` with params ``p`` (7 values) on vehicle ``v``; return the MAV_RESULT."""
-    from dronepatrol.sim.vehicle import FORCE_ARM_MAGIC, REBOOT_FORCE_MAGIC, Mode
+    from dronepatrol.sim.vehicle import FORCE_ARM_MAGIC, REBOOT_FORCE_MAGIC
 
     p = [float(x) for x in p]
     if command == M.MAV_CMD_COMPONENT_ARM_DISARM:
@@ -52,7 +53,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
             return ACCEPTED if v.disarm(force=force) else FAILED
         return UNSUPPORTED
     if command == M.MAV_CMD_DO_SET_MODE:
-        return v._set_mode_common(int(p[0]), int(p[1]))
+        return v.set_mode_common(int(p[0]), int(p[1]))
     if command == M.MAV_CMD_NAV_TAKEOFF:
         alt = p[6]
         if (
@@ -63,7 +64,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
             or alt <= v.alt
         ):
             return FAILED
-        v.tgt = (v.n, v.e, alt + v._home_rel())
+        v.tgt = (v.n, v.e, alt + v.home_rel())
         v.landed = False
         return ACCEPTED
     if command == M.MAV_CMD_MISSION_START:
@@ -72,12 +73,12 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         v.auto_waiting = False
         if v.mis_state != "running":
             restart = v.params.get("MIS_RESTART") != 0 or v.mis_state == "complete"
-            v.mission_start(restart=restart)
+            auto.mission_start(v, restart=restart)
         return ACCEPTED
     if command == M.MAV_CMD_DO_SET_MISSION_CURRENT:
         if int(p[1]) == 1:
             v.jump_counts.clear()
-        return ACCEPTED if v.set_mission_current(int(p[0])) else FAILED
+        return ACCEPTED if auto.set_mission_current(v, int(p[0])) else FAILED
     if command == M.MAV_CMD_REQUEST_MESSAGE:
         msg_id = int(p[0])
         if msg_id not in telemetry.ID.values():
@@ -115,36 +116,37 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
     if command == M.MAV_CMD_NAV_LAND:
         return ACCEPTED if v.set_mode(Mode.LAND) else FAILED
     if command == M.MAV_CMD_DO_CHANGE_SPEED:
-        v._do_command(command, {"param1": p[0], "param2": p[1], "param3": p[2]})
+        auto.do_command(v, command, {"param1": p[0], "param2": p[1], "param3": p[2]})
         return ACCEPTED
     if command == M.MAV_CMD_DO_SET_CAM_TRIGG_DIST:
-        v._do_command(command, {"param1": p[0], "param3": p[2]})
+        auto.do_command(v, command, {"param1": p[0], "param3": p[2]})
         return ACCEPTED
     if command == M.MAV_CMD_DO_DIGICAM_CONTROL:
-        v._do_command(command, {"x": p[4]})
+        auto.do_command(v, command, {"x": p[4]})
         return ACCEPTED
     if command == M.MAV_CMD_IMAGE_START_CAPTURE:
         if p[1] != 0 or p[2] != 1:
             return UNSUPPORTED
-        v._take_picture()
+        v.take_picture()
         return ACCEPTED
     if command == M.MAV_CMD_DO_FENCE_ENABLE:
         if int(p[0]) not in (0, 1):
             return FAILED
-        v._do_command(command, {"param1": p[0]})
+        auto.do_command(v, command, {"param1": p[0]})
         return ACCEPTED
     if command == M.MAV_CMD_DO_SET_HOME:
         loc = _location(p, is_int=is_int, frame=frame)
         loc.relative_alt = False
         loc.command = command
-        v._do_command(command, {"param1": p[0]}, _as_location_cmd(loc, command))
+        auto.do_command(v, command, {"param1": p[0]}, _as_location_cmd(loc, command))
         v.send_now(telemetry.ID["HOME_POSITION"])
         return ACCEPTED
     if command in (M.MAV_CMD_DO_SET_ROI_LOCATION, M.MAV_CMD_DO_SET_ROI_NONE):
         loc = _location(p, is_int=is_int, frame=frame)
         if command == M.MAV_CMD_DO_SET_ROI_NONE:
             loc.lat_e7 = loc.lon_e7 = 0
-        v._do_command(M.MAV_CMD_DO_SET_ROI_LOCATION, {}, _as_location_cmd(loc, M.MAV_CMD_DO_SET_ROI_LOCATION))
+        # as a command ArduCopter accepts 195/197; stored, they would be DO_SET_ROI (201)
+        auto.do_command(v, M.MAV_CMD_DO_SET_ROI, {}, _as_location_cmd(loc, M.MAV_CMD_DO_SET_ROI))
         return ACCEPTED
     if command == M.MAV_CMD_DO_REPOSITION:
         if not v.armed or v.landed:
@@ -153,10 +155,10 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         if v.mode != Mode.GUIDED and (not change_mode or not v.set_mode(Mode.GUIDED)):
             return FAILED
         loc = _location(p, is_int=is_int, frame=frame)
-        n, e, alt = v._loc_to_target(_as_location_cmd(loc, M.MAV_CMD_NAV_WAYPOINT), default_alt=v.alt)
+        n, e, alt = v.loc_to_target(_as_location_cmd(loc, M.MAV_CMD_NAV_WAYPOINT), default_alt=v.alt)
         if p[0] > 0:
             v.speed_xy = p[0]
-            v._speed_override = True
+            v.speed_override = True
         v.tgt = (n, e, alt)
         return ACCEPTED
     if command == M.MAV_CMD_CONDITION_YAW:

@@ -1,4 +1,10 @@
-"""A simulated ArduCopter: state machine, mission execution and kinematics (no sockets).
+"""A simulated ArduCopter: its state, flight-mode state machine and message handling (no sockets).
+
+:class:`SimVehicle` owns the vehicle state (boot, derived readings, pre-arm checks, arming, mode
+changes, telemetry streams, camera shots) and dispatches incoming messages; each step it runs the
+parts that live in their own modules: :mod:`~dronepatrol.sim.flight` (kinematics),
+:mod:`~dronepatrol.sim.auto` (mission execution), :mod:`~dronepatrol.sim.rtl` (return to launch)
+and :mod:`~dronepatrol.sim.failsafe` (battery, GCS and fence failsafes).
 
 :class:`SimVehicle` is stepped with a fixed simulated ``dt`` (seconds) and fed decoded pymavlink
 messages; what it wants to send accumulates in ``outbox``. It never raises on unexpected input:
@@ -22,45 +28,25 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from dronepatrol.sim import telemetry
-from dronepatrol.sim.battery import HOVER_A, Battery
+from dronepatrol.sim import auto, failsafe, flight, rtl, telemetry
+from dronepatrol.sim.auto import NavCmdState
+from dronepatrol.sim.battery import Battery
 from dronepatrol.sim.camera import Camera, PhotoWriter
-from dronepatrol.sim.geo import M_PER_DEG, LocalFrame, bearing_deg, point_in_polygon
-from dronepatrol.sim.mission_store import (
-    Command,
-    FenceProtocol,
-    MissionProtocol,
-    RallyProtocol,
-    item_from_msg,
-)
+from dronepatrol.sim.geo import M_PER_DEG, LocalFrame, bearing_deg
+from dronepatrol.sim.mission_items import Command, item_from_msg
+from dronepatrol.sim.mission_store import FenceProtocol, MissionProtocol, RallyProtocol
+from dronepatrol.sim.modes import Mode
 from dronepatrol.sim.params import READ_ONLY, ParamStore
 
 log = logging.getLogger(__name__)
 M = mavlink2
-G = 9.80665
 FORCE_ARM_MAGIC = 21196
 REBOOT_FORCE_MAGIC = 20190226
-
-
-class Mode(IntEnum):
-    """ArduCopter flight modes (HEARTBEAT.custom_mode) this simulator flies."""
-
-    STABILIZE = 0
-    ALT_HOLD = 2
-    AUTO = 3
-    GUIDED = 4
-    LOITER = 5
-    RTL = 6
-    LAND = 9
-    POSHOLD = 16
-    BRAKE = 17
-
 
 _POSITION_MODES = {Mode.AUTO, Mode.GUIDED, Mode.LOITER, Mode.RTL, Mode.POSHOLD, Mode.BRAKE}
 _ARMABLE = {Mode.STABILIZE, Mode.ALT_HOLD, Mode.GUIDED, Mode.LOITER, Mode.POSHOLD}
@@ -96,16 +82,6 @@ class VehicleConfig:
     start_utc_s: float | None = None
 
 
-@dataclass
-class NavCmdState:
-    """Runtime state of the nav command being flown."""
-
-    cmd: Command
-    target: tuple[float, float, float] | None = None  # n, e, alt (m)
-    reached_at: float | None = None
-    landing: bool = False
-
-
 class SimVehicle:
     """One simulated ArduCopter. See the module docstring for units."""
 
@@ -124,6 +100,9 @@ class SimVehicle:
         self.rally = RallyProtocol(self.enc, self.params)
         self.outbox: list[Any] = []
         self.boot_count = 0
+        # DO_CHANGE_SPEED / DO_REPOSITION set speed_xy (m/s): WPNAV_SPEED ignored until a PARAM_SET
+        # of it (not reset by a reboot)
+        self.speed_override = False
         self._boot()
 
     # ------------------------------------------------------------------ boot / reboot
@@ -232,6 +211,10 @@ class SimVehicle:
         """Home altitude AMSL, m."""
         return self.home[2] if self.home else self.config.ground_alt_m
 
+    def home_rel(self) -> float:
+        """Home altitude above the boot ground (the ``alt`` origin), m."""
+        return self.home_alt_m() - self.config.ground_alt_m
+
     def fence_enabled(self) -> bool:
         """Fence enforcement on (FENCE_ENABLE, or DO_FENCE_ENABLE since)."""
         if self.fence_enable_override is not None:
@@ -303,9 +286,9 @@ class SimVehicle:
         if needs_position and not self.position_ok():
             return "PreArm: Need Position Estimate"
         if self.fence_enabled() and self.position_ok():
-            breached = self._fence_check_now()
+            breached = failsafe.fence_check_now(self)
             if breached:
-                return f"PreArm: Vehicle breaching {_fence_names(breached)}"
+                return f"PreArm: Vehicle breaching {failsafe.fence_names(breached)}"
         if self.batt_level > 0:
             return "PreArm: Battery 1 low"
         return None
@@ -325,8 +308,8 @@ class SimVehicle:
         if msg is not None:
             self.outbox.append(msg)
 
-    def _loc_to_target(self, cmd: Command, default_alt: float | None = None) -> tuple[float, float, float]:
-        """Target (n, e, alt above home ground) of a mission location; zeros mean 'here'."""
+    def loc_to_target(self, cmd: Command, default_alt: float | None = None) -> tuple[float, float, float]:
+        """Target (n, e, alt above home ground; m) of a mission location; zeros mean 'here'."""
         if cmd.lat_e7 == 0 and cmd.lon_e7 == 0:
             n, e = self.n, self.e
         else:
@@ -358,7 +341,7 @@ class SimVehicle:
             if self.mission.item_count() <= 1 and not ignore_checks:
                 self.text(M.MAV_SEVERITY_WARNING, "Mode change to AUTO failed: init failed")
                 return False
-            if self.armed and self.landed and not self._starts_with_takeoff():
+            if self.armed and self.landed and not auto.starts_with_takeoff(self):
                 self.text(M.MAV_SEVERITY_CRITICAL, "Auto: Missing Takeoff Cmd")
                 return False
         old = self.mode
@@ -372,7 +355,7 @@ class SimVehicle:
         if new == Mode.AUTO:
             self.auto_waiting = True
         elif new == Mode.RTL:
-            self._rtl_start()
+            rtl.start(self)
         elif new in (Mode.GUIDED, Mode.LOITER, Mode.POSHOLD, Mode.BRAKE, Mode.ALT_HOLD):
             self.tgt = (self.n, self.e, self.alt) if not self.landed else None
         elif new == Mode.LAND:
@@ -381,12 +364,6 @@ class SimVehicle:
         elif new == Mode.STABILIZE:
             self.tgt = None
         return True
-
-    def _starts_with_takeoff(self) -> bool:
-        for cmd in self.mission.commands[1:]:
-            if cmd.spec.nav:
-                return cmd.command == M.MAV_CMD_NAV_TAKEOFF
-        return False
 
     # ------------------------------------------------------------------ arming
     def arm(self, *, force: bool = False) -> bool:
@@ -434,415 +411,32 @@ class SimVehicle:
             lat, lon = self.lat_lon()
             self.home = (lat, lon, self.alt_amsl_m())
             self.send_now(telemetry.ID["HOME_POSITION"])
-        self._refresh_speeds()
+        flight.refresh_speeds(self)
         if self.armed:
             self._run_mode(dt)
-        self._physics(dt)
-        self._after_physics()
-        self._battery(dt)
-        self._failsafe_gcs()
-        self._fence_update()
+        flight.physics(self, dt)
+        flight.after_physics(self)
+        failsafe.battery_update(self, dt)
+        failsafe.gcs_update(self)
+        failsafe.fence_update(self)
         self._camera_update()
         for proto in (self.mission, self.fence, self.rally):
             proto.update(self.t, self.outbox)
         self._streams()
 
-    def _refresh_speeds(self) -> None:
-        # WPNAV_* changes take effect at once unless a DO_CHANGE_SPEED is active
-        if not getattr(self, "_speed_override", False):
-            self.speed_xy = max(0.2, self.params.get("WPNAV_SPEED") / 100.0)
-        self.speed_up = max(0.1, self.params.get("WPNAV_SPEED_UP") / 100.0)
-        self.speed_dn = max(0.1, self.params.get("WPNAV_SPEED_DN") / 100.0)
-
     def _run_mode(self, dt: float) -> None:
         if self.mode == Mode.AUTO:
-            self._auto_run()
+            auto.run(self)
         elif self.mode == Mode.RTL:
-            self._rtl_run(self.rtl_state)
+            rtl.run(self, self.rtl_state)
         elif self.mode == Mode.STABILIZE and not self.landed:
             # no pilot throttle: the vehicle sinks to the ground
             self.tgt = (self.n, self.e, 0.0)
             self.descending_to_land = True
 
-    def _land_rate(self) -> float:
-        high = self.params.get("LAND_SPEED_HIGH") / 100.0 or self.speed_dn
-        if self.alt > self.params.get("LAND_ALT_LOW") / 100.0:
-            return high
-        return max(0.1, self.params.get("LAND_SPEED") / 100.0)
-
-    def _physics(self, dt: float) -> None:
-        if not self.armed:
-            if self.alt > 0:  # falling
-                self.vu -= G * dt
-                self.alt = max(0.0, self.alt + self.vu * dt)
-            if self.alt <= 0:
-                self.alt, self.vu, self.vn, self.ve = 0.0, 0.0, 0.0, 0.0
-            self.roll_rad = self.pitch_rad = 0.0
-            self.yaw_rate_dps = 0.0
-            return
-        accel = max(0.5, self.params.get("WPNAV_ACCEL") / 100.0)
-        tgt = self.tgt
-        # horizontal
-        if tgt is not None and not (self.landed and tgt[2] <= 0 and not self.descending_to_land):
-            dn, de = tgt[0] - self.n, tgt[1] - self.e
-            dist = math.hypot(dn, de)
-            if dist > 1e-3:
-                v_des = min(self.speed_xy, math.sqrt(2 * accel * dist))
-                dvn, dve = dn / dist * v_des - self.vn, de / dist * v_des - self.ve
-            else:
-                dvn, dve = -self.vn, -self.ve
-        else:
-            dvn, dve = -self.vn, -self.ve
-        dv = math.hypot(dvn, dve)
-        max_dv = accel * dt
-        if dv > max_dv:
-            dvn, dve = dvn / dv * max_dv, dve / dv * max_dv
-        if self.landed and (tgt is None or tgt[2] <= 0):
-            self.vn = self.ve = 0.0
-        else:
-            self.vn += dvn
-            self.ve += dve
-        self.n += self.vn * dt
-        self.e += self.ve * dt
-        if tgt is not None:  # do not overshoot the target
-            dn2, de2 = tgt[0] - self.n, tgt[1] - self.e
-            if dn2 * (self.vn) + de2 * (self.ve) < 0 and math.hypot(dn2, de2) < math.hypot(self.vn, self.ve) * dt:
-                self.n, self.e = tgt[0], tgt[1]
-        # vertical
-        if self.descending_to_land:
-            vu_des = -self._land_rate()
-        elif tgt is not None:
-            dz = tgt[2] - self.alt
-            vmax = self.speed_up if dz > 0 else self.speed_dn
-            vu_des = math.copysign(min(vmax, math.sqrt(2 * 2.5 * abs(dz)), abs(dz) / dt), dz)
-        else:
-            vu_des = 0.0
-        dvu = max(-5.0 * dt, min(5.0 * dt, vu_des - self.vu))
-        self.vu += dvu
-        self.alt += self.vu * dt
-        if self.alt <= 0.0:
-            self.alt = 0.0
-            self.vu = max(0.0, self.vu)
-            if self.vu == 0.0:
-                self.vn = self.ve = 0.0
-        if self.alt > 0.3:
-            self.landed = False
-        # attitude: lean against acceleration and drag; yaw towards travel or ROI
-        air_n, air_e = self.vn - self.wind_n, self.ve - self.wind_e
-        drag = 0.0173
-        fn = dvn / dt + drag * air_n * math.hypot(air_n, air_e) if not self.landed else 0.0
-        fe = dve / dt + drag * air_e * math.hypot(air_n, air_e) if not self.landed else 0.0
-        yaw = math.radians(self.yaw_deg)
-        fwd = fn * math.cos(yaw) + fe * math.sin(yaw)
-        right = -fn * math.sin(yaw) + fe * math.cos(yaw)
-        self.pitch_rad = -math.atan2(fwd, G)
-        self.roll_rad = math.atan2(right, G)
-        self._update_yaw(dt)
-
-    def _update_yaw(self, dt: float) -> None:
-        want: float | None = None
-        if self.roi is not None:
-            dn, de = self.roi[0] - self.n, self.roi[1] - self.e
-            if math.hypot(dn, de) > 1.0:
-                want = bearing_deg(dn, de)
-        elif math.hypot(self.vn, self.ve) > 1.0 and self.mode != Mode.RTL:
-            want = bearing_deg(self.vn, self.ve)
-        if want is None:
-            self.yaw_rate_dps = 0.0
-            return
-        diff = (want - self.yaw_deg + 180.0) % 360.0 - 180.0
-        step = max(-90.0 * dt, min(90.0 * dt, diff))
-        self.yaw_deg = (self.yaw_deg + step) % 360.0
-        self.yaw_rate_dps = step / dt
-
-    def _after_physics(self) -> None:
-        if not self.armed:
-            return
-        if self.descending_to_land and self.alt <= 0.0:
-            self._touchdown()
-            return
-        # auto-disarm on the ground without a take-off (DISARM_DELAY)
-        delay = self.params.get("DISARM_DELAY")
-        waiting = (
-            self.landed
-            and (self.tgt is None or self.tgt[2] <= 0)
-            and not (self.mode == Mode.AUTO and self.mis_state == "running")
-        )
-        if not waiting or delay <= 0:
-            self.auto_disarm_since = self.t
-        elif self.auto_disarm_since is not None and self.t - self.auto_disarm_since >= delay:
-            self.disarm(force=True, reason="auto")
-
-    def _touchdown(self) -> None:
-        self.landed = True
-        self.descending_to_land = False
-        self.vn = self.ve = self.vu = 0.0
-        if self.mode == Mode.AUTO and self.nav is not None and self.nav.landing:
-            self._nav_done()  # RTL / LAND item reached on landing
-            if self.mis_state != "running":
-                self.disarm(force=True, reason="landed")
-            return
-        self.tgt = None
-        self.disarm(force=True, reason="landed")
-
-    # ------------------------------------------------------------------ RTL
-    def _rtl_target(self) -> tuple[float, float, float]:
-        """Best return point: nearest rally point, or home (RALLY_INCL_HOME / RALLY_LIMIT_KM)."""
-        hn, he = self.home_ne()
-        home_d = math.hypot(hn - self.n, he - self.e)
-        best: tuple[float, float, float] | None = None
-        best_d = math.inf
-        for p in self.rally.points:
-            pn, pe = self.frame.to_ne(p.lat_e7 * 1e-7, p.lon_e7 * 1e-7)
-            d = math.hypot(pn - self.n, pe - self.e)
-            if d < best_d:
-                best, best_d = (pn, pe, float(p.alt_m)), d
-        limit_m = self.params.get("RALLY_LIMIT_KM") * 1000.0
-        if best is None:
-            return hn, he, 0.0
-        if self.params.get("RALLY_INCL_HOME") and home_d < best_d:
-            return hn, he, 0.0
-        if limit_m > 0 and best_d > limit_m and home_d < best_d:
-            return hn, he, 0.0
-        return best
-
-    def _rtl_start(self) -> dict[str, Any]:
-        tn, te, talt = self._rtl_target()
-        ret_alt = max(self.params.get("RTL_ALT") / 100.0, self.alt, talt)
-        if self.fence_enabled() and int(self.params.get("FENCE_TYPE")) & 1:
-            ret_alt = min(ret_alt, self.params.get("FENCE_ALT_MAX") - self.params.get("FENCE_MARGIN"))
-        state = {"phase": "climb", "n": tn, "e": te, "alt": max(ret_alt, self.alt if self.landed else 0.0)}
-        if self.landed and self.armed:
-            state["phase"] = "land"
-        self.rtl_state = state
-        self.descending_to_land = False
-        return state
-
-    def _rtl_run(self, st: dict[str, Any] | None) -> bool:
-        """Fly one step of RTL; True when the vehicle has landed (or is landing at the end)."""
-        if st is None:
-            st = self._rtl_start()
-        rtl_speed = self.params.get("RTL_SPEED") / 100.0
-        if st["phase"] == "climb":
-            self.tgt = (self.n, self.e, st["alt"])
-            if self.alt >= st["alt"] - 0.5:
-                st["phase"] = "return"
-        if st["phase"] == "return":
-            if rtl_speed > 0:
-                self.speed_xy = rtl_speed
-            self.tgt = (st["n"], st["e"], st["alt"])
-            if math.hypot(st["n"] - self.n, st["e"] - self.e) <= self.params.get("WPNAV_RADIUS") / 100.0:
-                st["phase"] = "loiter"
-                st["until"] = self.t + self.params.get("RTL_LOIT_TIME") / 1000.0
-        if st["phase"] == "loiter":
-            self.tgt = (st["n"], st["e"], st["alt"])
-            if self.t >= st["until"]:
-                final = self.params.get("RTL_ALT_FINAL") / 100.0
-                st["phase"] = "final" if final > 0 else "land"
-        if st["phase"] == "final":
-            self.tgt = (st["n"], st["e"], self.params.get("RTL_ALT_FINAL") / 100.0)
-        if st["phase"] == "land":
-            self.tgt = (st["n"], st["e"], 0.0)
-            self.descending_to_land = True
-        return st["phase"] == "land"
-
-    # ------------------------------------------------------------------ AUTO / mission
-    def mission_start(self, *, restart: bool) -> None:
-        """``AP_Mission::start`` (restart) or ``resume``."""
-        if restart or self.nav is None or self.mis_state == "complete":
-            self.jump_counts.clear()
-            self.nav = None
-            self.mis_state = "running"
-            self.started_once = True
-            self._advance(None)
-        else:
-            self.mis_state = "running"
-            self._start_nav(self.nav.cmd)
-
-    def _auto_run(self) -> None:
-        if self.auto_waiting:
-            if not self.position_ok():
-                return
-            self.auto_waiting = False
-            restart = self.params.get("MIS_RESTART") != 0 or self.mis_state == "complete"
-            if self.mis_state != "running":
-                self.mission_start(restart=restart)
-        if self.mis_state != "running" or self.nav is None:
-            # mission complete (or never started): hold position
-            if self.tgt is None and not self.landed:
-                self.tgt = (self.n, self.e, self.alt)
-            return
-        self._verify_nav()
-
-    def _advance(self, after: int | None) -> None:
-        """Load the next nav command after index ``after`` (DO_JUMP and do-commands handled)."""
-        cmds = self.mission.commands
-        idx = 1 if after is None else after + 1
-        pending: list[Command] = []
-        loops = 0
-        while True:
-            if idx >= len(cmds):
-                self._mission_complete()
-                return
-            cmd = cmds[idx]
-            if cmd.command == M.MAV_CMD_DO_JUMP:
-                loops += 1
-                target, times = int(cmd.p("param1")), int(cmd.p("param2"))
-                if loops > 64 or target == 0 or target >= len(cmds):
-                    self._mission_complete()
-                    return
-                if times == -1:
-                    idx = target
-                    continue
-                run = self.jump_counts.get(idx, 0)
-                if run < times:
-                    self.jump_counts[idx] = run + 1
-                    self.text(M.MAV_SEVERITY_INFO, f"Mission: {idx} Jump {run + 1}/{times}")
-                    idx = target
-                else:
-                    idx += 1
-                continue
-            if cmd.spec.nav:
-                self._start_nav(cmd)
-                for do in pending:
-                    self._start_do(do)
-                return
-            pending.append(cmd)
-            idx += 1
-
-    def _mission_complete(self) -> None:
-        self.mis_state = "complete"
-        self.nav = None
-        if self.landed and self.armed:
-            self.disarm(force=True, reason="mission end")
-        else:
-            self.tgt = (self.n, self.e, self.alt)
-
-    def _start_nav(self, cmd: Command) -> None:
-        self.text(M.MAV_SEVERITY_INFO, f"Mission: {cmd.index} {cmd.spec.name}")
-        st = NavCmdState(cmd=cmd)
-        self.nav = st
-        self.descending_to_land = False
-        c = cmd.command
-        if c == M.MAV_CMD_NAV_TAKEOFF:
-            n, e, alt = self._loc_to_target(cmd)
-            st.target = (self.n, self.e, max(alt, 0.0))
-        elif c in (M.MAV_CMD_NAV_RETURN_TO_LAUNCH,):
-            st.landing = True
-            self.rtl_state = None
-            self._rtl_start()
-        elif c == M.MAV_CMD_NAV_LAND:
-            st.landing = True
-            if cmd.has_location:
-                n, e, _alt = self._loc_to_target(cmd)
-                st.target = (n, e, self.alt)
-            else:
-                st.target = None
-        elif c == M.MAV_CMD_NAV_DELAY:
-            st.target = (self.n, self.e, self.alt)
-            st.reached_at = self.t
-        else:
-            st.target = self._loc_to_target(cmd, default_alt=self.alt)
-        if st.target is not None:
-            self.tgt = st.target
-
-    def _verify_nav(self) -> None:
-        st = self.nav
-        if st is None:
-            return
-        cmd, c = st.cmd, st.cmd.command
-        if c == M.MAV_CMD_NAV_TAKEOFF:
-            self.tgt = st.target
-            if st.target is not None and self.alt >= st.target[2] - 0.2:
-                self._nav_done()
-            return
-        if c == M.MAV_CMD_NAV_RETURN_TO_LAUNCH:
-            self._rtl_run(self.rtl_state)
-            return
-        if c == M.MAV_CMD_NAV_LAND:
-            if st.target is not None and math.hypot(st.target[0] - self.n, st.target[1] - self.e) > 1.0:
-                self.tgt = st.target
-            else:
-                self.tgt = (self.n, self.e, 0.0)
-                self.descending_to_land = True
-            return
-        if c == M.MAV_CMD_NAV_DELAY:
-            if self.t - (st.reached_at or self.t) >= cmd.p("param1"):
-                self._nav_done()
-            return
-        assert st.target is not None
-        self.tgt = st.target
-        if st.reached_at is None:
-            d3 = math.dist((self.n, self.e, self.alt), st.target)
-            radius = max(0.05, self.params.get("WPNAV_RADIUS") / 100.0)
-            if c == M.MAV_CMD_NAV_WAYPOINT or c == M.MAV_CMD_NAV_SPLINE_WAYPOINT:
-                if d3 > radius:
-                    return
-            elif d3 > max(radius, 1.0):
-                return
-            st.reached_at = self.t
-        if c == M.MAV_CMD_NAV_LOITER_UNLIM:
-            return
-        hold = 0.0
-        if c in (M.MAV_CMD_NAV_WAYPOINT, M.MAV_CMD_NAV_SPLINE_WAYPOINT, M.MAV_CMD_NAV_LOITER_TIME):
-            hold = cmd.p("param1")
-        elif c == M.MAV_CMD_NAV_LOITER_TURNS:
-            radius = max(abs(cmd.p("param3")), 1.0)
-            hold = cmd.p("param1") * 2 * math.pi * radius / max(min(self.speed_xy, 5.0), 0.5)
-        if self.t - st.reached_at < hold:
-            return
-        if c in (M.MAV_CMD_NAV_WAYPOINT, M.MAV_CMD_NAV_SPLINE_WAYPOINT):
-            self.text(M.MAV_SEVERITY_INFO, f"Reached command #{cmd.index}")
-        self._nav_done()
-
-    def _nav_done(self) -> None:
-        st = self.nav
-        if st is None:
-            return
-        self.outbox.append(self.enc.mission_item_reached_encode(st.cmd.index))
-        self._advance(st.cmd.index)
-
-    def _start_do(self, cmd: Command) -> None:
-        self.text(M.MAV_SEVERITY_INFO, f"Mission: {cmd.index} {cmd.spec.name}")
-        self._do_command(cmd.command, cmd.params, cmd)
-
-    def _do_command(self, c: int, p: dict[str, float], cmd: Command | None = None) -> None:
-        """Run a DO command from a mission (``p``: stored params) or from a COMMAND_*."""
-        if c == M.MAV_CMD_DO_CHANGE_SPEED:
-            kind, speed = int(p.get("param1", 0)), p.get("param2", -1)
-            if speed > 0:
-                if kind in (0, 1):
-                    self.speed_xy = speed
-                    self._speed_override = True
-                elif kind == 2:
-                    self.params.set("WPNAV_SPEED_UP", speed * 100)
-                elif kind == 3:
-                    self.params.set("WPNAV_SPEED_DN", speed * 100)
-        elif c in (M.MAV_CMD_DO_SET_ROI_LOCATION, M.MAV_CMD_DO_SET_ROI):
-            if cmd is None or not cmd.has_location:
-                self.roi = None
-            else:
-                n, e, _ = self._loc_to_target(cmd)
-                self.roi = (n, e)
-        elif c == M.MAV_CMD_DO_SET_CAM_TRIGG_DIST:
-            self.camera.set_trigger_distance(p.get("param1", 0.0))
-            if int(p.get("param3", 0)) == 1:
-                self._take_picture()
-        elif c == M.MAV_CMD_DO_DIGICAM_CONTROL:
-            if int(p.get("x", 0)) == 1:
-                self._take_picture()
-        elif c == M.MAV_CMD_DO_SET_HOME:
-            if p.get("param1", 0) == 1 or cmd is None or not cmd.has_location:
-                lat, lon = self.lat_lon()
-                self.home = (lat, lon, self.alt_amsl_m())
-            else:
-                alt = cmd.alt_cm / 100.0 + (self.home_alt_m() if cmd.relative_alt else 0.0)
-                self.home = (cmd.lat_e7 * 1e-7, cmd.lon_e7 * 1e-7, alt)
-        elif c == M.MAV_CMD_DO_FENCE_ENABLE:
-            self.fence_enable_override = int(p.get("param1", 0)) == 1
-
     # ------------------------------------------------------------------ camera
-    def _take_picture(self) -> None:
+    def take_picture(self) -> None:
+        """Trigger the camera here and now; queue CAMERA_FEEDBACK (degE7, m, deg) if a photo was taken."""
         lat, lon = self.lat_lon()
         shot = self.camera.take(
             utc_s=self.utc_s(),
@@ -852,7 +446,7 @@ class SimVehicle:
             north_m=self.n,
             east_m=self.e,
             alt_msl_m=self.alt_amsl_m(),
-            alt_rel_m=self.alt - self._home_rel(),
+            alt_rel_m=self.alt - self.home_rel(),
             yaw_deg=self.yaw_deg,
         )
         if shot is None:
@@ -876,126 +470,9 @@ class SimVehicle:
             )
         )
 
-    def _home_rel(self) -> float:
-        return self.home_alt_m() - self.config.ground_alt_m
-
     def _camera_update(self) -> None:
         if self.camera.due(self.n, self.e):
-            self._take_picture()
-
-    # ------------------------------------------------------------------ battery / failsafes
-    def _battery(self, dt: float) -> None:
-        b = self.battery
-        b.capacity_mah = self.params.get("BATT_CAPACITY")
-        if not self.armed:
-            amps = 0.3
-        elif self.landed:
-            amps = 1.5
-        else:
-            air = self.airspeed_m_s()
-            amps = HOVER_A * (1 + 0.15 * (air / 10.0) ** 2) + 3.0 * max(self.vu, 0.0)
-        b.step(dt, amps)
-        p = self.params
-        level = b.level(
-            self.t,
-            low_volt=p.get("BATT_LOW_VOLT"),
-            low_mah=p.get("BATT_LOW_MAH"),
-            low_timer_s=p.get("BATT_LOW_TIMER"),
-            crit_volt=p.get("BATT_CRT_VOLT"),
-            crit_mah=p.get("BATT_CRT_MAH"),
-        )
-        if level > self.batt_level:
-            self.batt_level = level
-            kind = "low" if level == 1 else "critical"
-            self.text(
-                M.MAV_SEVERITY_CRITICAL,
-                f"Battery 1 is {kind} {b.voltage_v:.2f}V used {b.consumed_mah:.0f} mAh",
-            )
-            action = int(p.get("BATT_FS_LOW_ACT" if level == 1 else "BATT_FS_CRT_ACT"))
-            if self.armed and not self.landed and action:
-                self._failsafe_action(action, land_codes=(1, 4, 5))
-
-    def _failsafe_action(self, action: int, *, land_codes: tuple[int, ...]) -> None:
-        if self.mode == Mode.LAND:
-            return
-        if action in land_codes or (self.mode != Mode.RTL and not self.set_mode(Mode.RTL, from_gcs=False)):
-            self.set_mode(Mode.LAND, from_gcs=False)
-
-    def _failsafe_gcs(self) -> None:
-        enabled = int(self.params.get("FS_GCS_ENABLE"))
-        if not enabled or self.gcs_last_seen is None:
-            return
-        lost = self.t - self.gcs_last_seen > self.params.get("FS_GCS_TIMEOUT")
-        if lost and not self.gcs_failsafe:
-            if not self.armed:
-                return
-            self.gcs_failsafe = True
-            self.text(M.MAV_SEVERITY_CRITICAL, "GCS Failsafe")
-            if self.landed:
-                self.disarm(force=True, reason="gcs failsafe")
-            elif not (enabled == 2 and self.mode == Mode.AUTO):
-                self._failsafe_action(enabled, land_codes=(4, 5))
-        elif not lost and self.gcs_failsafe:
-            self.gcs_failsafe = False
-            self.text(M.MAV_SEVERITY_CRITICAL, "GCS Failsafe Cleared")
-
-    # ------------------------------------------------------------------ fence
-    def _fence_check_now(self) -> int:
-        """Bitmask of fence types breached at the current position (1 alt, 2 circle, 4 polygon)."""
-        ftype = int(self.params.get("FENCE_TYPE"))
-        breached = 0
-        alt_rel = self.alt - self._home_rel()
-        if ftype & 1 and alt_rel > self.params.get("FENCE_ALT_MAX"):
-            breached |= 1
-        hn, he = self.home_ne()
-        if ftype & 2 and math.hypot(self.n - hn, self.e - he) > self.params.get("FENCE_RADIUS"):
-            breached |= 2
-        if ftype & 4 and self._polygon_breached():
-            breached |= 4
-        return breached
-
-    def _polygon_breached(self) -> bool:
-        lat, lon = self.lat_lon()
-        for inclusion, verts in self.fence.polygons():
-            poly = [(v[1] * 1e-7, v[0] * 1e-7) for v in verts]
-            inside = point_in_polygon(lon, lat, poly)
-            if inside != inclusion:
-                return True
-        for inclusion, clat, clon, radius in self.fence.circles():
-            cn, ce = self.frame.to_ne(clat * 1e-7, clon * 1e-7)
-            inside = math.hypot(self.n - cn, self.e - ce) <= radius
-            if inside != inclusion:
-                return True
-        return False
-
-    def _fence_update(self) -> None:
-        if not self.fence_enabled() or self.home is None:
-            self.fence_breaches = 0
-            return
-        if not self.armed:
-            self.fence_breaches = 0
-            return
-        now = self._fence_check_now()
-        new = now & ~self.fence_breaches
-        self.fence_breaches = now
-        if not new:
-            return
-        self.fence_breach_count += 1
-        self.fence_breach_type = M.FENCE_BREACH_MAXALT if new == 1 else M.FENCE_BREACH_BOUNDARY
-        self.fence_breach_time_ms = int(self.t * 1000)
-        self.text(M.MAV_SEVERITY_NOTICE, f"{_fence_names(new)} breached")
-        self.send_now(telemetry.ID["FENCE_STATUS"])
-        action = int(self.params.get("FENCE_ACTION"))
-        if self.landed or action == 0 or self.mode in (Mode.RTL, Mode.LAND):
-            return
-        if action == 2:
-            self.set_mode(Mode.LAND, from_gcs=False)
-        elif action == 4:
-            if not self.set_mode(Mode.BRAKE, from_gcs=False):
-                self.set_mode(Mode.LAND, from_gcs=False)
-        else:
-            if not self.set_mode(Mode.RTL, from_gcs=False):
-                self.set_mode(Mode.LAND, from_gcs=False)
+            self.take_picture()
 
     # ------------------------------------------------------------------ streams
     def _streams(self) -> None:
@@ -1062,14 +539,15 @@ class SimVehicle:
                 self.set_interval(msg_id, 1.0 / rate if rate > 0 else None)
 
     def _h_set_mode(self, msg: Any) -> None:
-        result = self._set_mode_common(int(msg.base_mode), int(msg.custom_mode))
+        result = self.set_mode_common(int(msg.base_mode), int(msg.custom_mode))
         self.outbox.append(
             self.enc.command_ack_encode(
                 M.MAVLINK_MSG_ID_SET_MODE, result, 0, 0, msg.get_srcSystem(), msg.get_srcComponent()
             )
         )
 
-    def _set_mode_common(self, base_mode: int, custom_mode: int) -> int:
+    def set_mode_common(self, base_mode: int, custom_mode: int) -> int:
+        """SET_MODE / DO_SET_MODE: the MAV_RESULT of changing to ``custom_mode`` (needs CUSTOM_MODE_ENABLED)."""
         if base_mode & M.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED:
             return M.MAV_RESULT_ACCEPTED if self.set_mode(custom_mode) else M.MAV_RESULT_FAILED
         return M.MAV_RESULT_FAILED
@@ -1131,7 +609,7 @@ class SimVehicle:
             except ValueError:
                 return
             if name == "WPNAV_SPEED":
-                self._speed_override = False
+                self.speed_override = False
         self.outbox.append(self._param_value(name, 65535))
 
     def _proto(self, mission_type: int) -> Any:
@@ -1169,28 +647,7 @@ class SimVehicle:
             proto.handle_clear_all(msg, self.outbox)
 
     def _h_mission_set_current(self, msg: Any) -> None:
-        self.set_mission_current(int(msg.seq))
-
-    def set_mission_current(self, seq: int) -> bool:
-        """``AP_Mission::set_current_cmd``; sends MISSION_CURRENT. False if ``seq`` is invalid."""
-        cmds = self.mission.commands
-        if seq == 0:
-            seq = 1
-        if seq >= len(cmds) or len(cmds) <= 1:
-            return False
-        cmd = cmds[seq]
-        if self.mis_state == "running" and self.mode == Mode.AUTO:
-            if cmd.spec.nav:
-                self._start_nav(cmd)
-            else:
-                self._advance(seq - 1)
-        else:
-            if self.mis_state == "complete":
-                self.mis_state = "stopped"
-            nav = next((c for c in cmds[seq:] if c.spec.nav), None)
-            self.nav = NavCmdState(cmd=nav) if nav is not None else None
-        self.send_now(telemetry.ID["MISSION_CURRENT"])
-        return True
+        auto.set_mission_current(self, int(msg.seq))
 
     def _h_timesync(self, msg: Any) -> None:
         if msg.tc1 == 0:
@@ -1207,7 +664,7 @@ class SimVehicle:
         if msg.coordinate_frame in (M.MAV_FRAME_GLOBAL_INT, M.MAV_FRAME_GLOBAL):
             alt -= self.config.ground_alt_m
         else:
-            alt += self._home_rel()
+            alt += self.home_rel()
         self.tgt = (n, e, alt)
 
 
@@ -1215,14 +672,6 @@ def _param_name(raw: Any) -> str:
     if isinstance(raw, bytes):
         raw = raw.decode("ascii", "replace")
     return str(raw).split("\x00", 1)[0].strip()
-
-
-def _fence_names(bits: int) -> str:
-    names = [n for b, n in ((1, "Max Alt"), (2, "Circle"), (4, "Polygon"), (8, "Min Alt")) if bits & b]
-    if not names:
-        return ""
-    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return text + (" fences" if len(names) > 1 else " fence")
 
 
 _HANDLERS = {
@@ -1245,4 +694,4 @@ _HANDLERS = {
     "SET_POSITION_TARGET_GLOBAL_INT": SimVehicle._h_set_position_target_global_int,
 }
 
-__all__ = ["M_PER_DEG", "Mode", "SimVehicle", "VehicleConfig"]
+__all__ = ["M_PER_DEG", "SimVehicle", "VehicleConfig"]

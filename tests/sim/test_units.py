@@ -9,9 +9,11 @@ import pytest
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from dronepatrol.sim.geo import LocalFrame, point_in_polygon
-from dronepatrol.sim.mission_store import FenceProtocol, ItemInt, command_to_fields, item_to_command
+from dronepatrol.sim.mission_items import ItemInt, command_to_fields, item_to_command
+from dronepatrol.sim.mission_store import FenceProtocol
+from dronepatrol.sim.modes import Mode
 from dronepatrol.sim.params import ParamStore
-from dronepatrol.sim.vehicle import Mode, SimVehicle, VehicleConfig
+from dronepatrol.sim.vehicle import SimVehicle, VehicleConfig
 
 M = mavlink2
 ENC = M.MAVLink(None, srcSystem=1, srcComponent=1)
@@ -195,7 +197,7 @@ def test_change_speed_loiter_time_and_roi_in_auto():
 def test_simulator_stores_only_what_the_checks_allow():
     """The simulator's mission command table is ArduCopter's; the mission checks refuse the rest."""
     from dronepatrol.mission import ARDUCOPTER_MISSION_COMMANDS
-    from dronepatrol.sim.mission_store import COMMANDS
+    from dronepatrol.sim.mission_items import COMMANDS
 
     assert set(COMMANDS) <= ARDUCOPTER_MISSION_COMMANDS
     assert 195 not in COMMANDS and 197 not in COMMANDS  # DO_SET_ROI_LOCATION / _NONE: commands only

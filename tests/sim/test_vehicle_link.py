@@ -118,6 +118,9 @@ def test_commands_and_acks(one):
     ver = gcs.wait("AUTOPILOT_VERSION", 5)
     assert ver.capabilities & M.MAV_PROTOCOL_CAPABILITY_MISSION_FENCE
     assert ver.flight_sw_version >> 24 == 4
+    # ROI commands: accepted as commands (a mission stores only DO_SET_ROI)
+    assert gcs.command(M.MAV_CMD_DO_SET_ROI_LOCATION, 0, 0, 0, 0, 16.0560, 103.6500, 0) == M.MAV_RESULT_ACCEPTED
+    assert gcs.command(M.MAV_CMD_DO_SET_ROI_NONE) == M.MAV_RESULT_ACCEPTED
 
 
 def test_parameters(one):
