@@ -100,9 +100,6 @@ class SimVehicle:
         self.rally = RallyProtocol(self.enc, self.params)
         self.outbox: list[Any] = []
         self.boot_count = 0
-        # DO_CHANGE_SPEED / DO_REPOSITION set speed_xy (m/s): WPNAV_SPEED ignored until a PARAM_SET
-        # of it (not reset by a reboot)
-        self.speed_override = False
         self._boot()
 
     # ------------------------------------------------------------------ boot / reboot
@@ -134,6 +131,9 @@ class SimVehicle:
         self.next_due: dict[int, float] = {}
         # flight control
         self.tgt: tuple[float, float, float] | None = None
+        # DO_CHANGE_SPEED / DO_REPOSITION set speed_xy (m/s): WPNAV_SPEED is ignored until a
+        # PARAM_SET of it or a reboot (the speed change is not stored, as on ArduCopter)
+        self.speed_override = False
         self.speed_xy = self.params.get("WPNAV_SPEED") / 100.0
         self.speed_up = self.params.get("WPNAV_SPEED_UP") / 100.0
         self.speed_dn = self.params.get("WPNAV_SPEED_DN") / 100.0

@@ -201,3 +201,13 @@ def test_simulator_stores_only_what_the_checks_allow():
 
     assert set(COMMANDS) <= ARDUCOPTER_MISSION_COMMANDS
     assert 195 not in COMMANDS and 197 not in COMMANDS  # DO_SET_ROI_LOCATION / _NONE: commands only
+
+
+def test_speed_change_does_not_survive_a_reboot():
+    from dronepatrol.sim import auto
+
+    v = make_vehicle()
+    auto.do_command(v, M.MAV_CMD_DO_CHANGE_SPEED, {"param1": 1, "param2": 4.0})
+    assert v.speed_xy == 4.0 and v.speed_override
+    v.reboot()
+    assert v.speed_xy == v.params.get("WPNAV_SPEED") / 100.0 and not v.speed_override
