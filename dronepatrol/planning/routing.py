@@ -409,27 +409,11 @@ def _balance(problem: RoutingProblem, routes: list[tuple[int, ...]], rng: random
 
 def _reinsert(problem: RoutingProblem, routes: list[tuple[int, ...]],
               dropped: list[int]) -> tuple[list[tuple[int, ...]], list[int]]:
-    """Insert dropped hotspots back (highest priority first) where they fit the budget."""
+    """Insert dropped hotspots back (highest priority first) where they fit the budget, then swap
+    a still-dropped hotspot for a kept one of lower priority where that fits."""
     if not dropped:
         return routes, dropped
-    prio = problem.prio()
-    svc = problem.service()
-    left = []
-    for node in sorted(dropped, key=lambda i: (-prio[i], i)):
-        best = None
-        for v in range(problem.n_vehicles):
-            legs = problem.legs(v)
-            path = [problem.depots[v], *routes[v], problem.depots[v]]
-            t = problem.route_time_s(v, routes[v]) if routes[v] else 0.0
-            for j in range(len(path) - 1):
-                nt = t + legs[path[j], node] + legs[node, path[j + 1]] - legs[path[j], path[j + 1]] + svc[node]
-                if np.isfinite(nt) and nt <= problem.budget(v) + EPS and (best is None or nt < best[0]):
-                    best = (nt, v, j)
-        if best is None:
-            left.append(node)
-        else:
-            _, v, j = best
-            routes[v] = (*routes[v][:j], node, *routes[v][j:])
+    routes, left = _fill(problem, routes, dropped)
     return _upgrade(problem, routes, left)
 
 
