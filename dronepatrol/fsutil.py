@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from dronepatrol.errors import UsageError
+from dronepatrol.errors import InputError, UsageError
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, protect: tuple[str | Path, ...] = ()) -> Path:
@@ -37,6 +37,32 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, protect: tuple[str | Pa
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def read_input_bytes(path: str | Path, *, what: str, error: type[InputError] = InputError) -> bytes:
+    """The bytes of an input file, or ``error`` (exit 3) saying what is wrong and what to give.
+
+    ``what`` completes "give the path of ...", e.g. ``"a zone GeoJSON file"``.
+    """
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: file not found; give the path of {what}") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory; give the path of {what}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror}); give the path of {what}") from None
+
+
+def read_input_text(path: str | Path, *, what: str, error: type[InputError] = InputError) -> str:
+    """The UTF-8 text of an input file (a byte-order mark is dropped), or ``error`` (exit 3)
+    naming the line where the text stops being UTF-8."""
+    raw = read_input_bytes(path, what=what, error=error)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"{path}: line {line}: not UTF-8 text; save {what} as UTF-8") from None
 
 
 def _umask() -> int:

@@ -36,3 +36,21 @@ def test_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="refusing to overwrite an input"):
         atomic_write_text(tmp_path / "." / "zone.geojson", "x", protect=(src,))
     assert src.read_text() == "precious"
+
+
+def test_read_input_text_errors_name_the_file_and_what_to_give(tmp_path: Path) -> None:
+    from dronepatrol.errors import InputError, ZoneError
+    from dronepatrol.fsutil import read_input_text
+
+    with pytest.raises(ZoneError, match=r"nope\.geojson: file not found; give the path of a zone file"):
+        read_input_text(tmp_path / "nope.geojson", what="a zone file", error=ZoneError)
+    with pytest.raises(InputError, match="is a directory; give the path of a CSV file") as err:
+        read_input_text(tmp_path, what="a CSV file")
+    assert err.value.exit_code == 3
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(b"lat,lon\n16.05,103.65\ncaf\xe9\n")
+    with pytest.raises(InputError, match="line 3: not UTF-8 text; save a CSV file as UTF-8"):
+        read_input_text(latin1, what="a CSV file")
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufefflat,lon\n".encode())
+    assert read_input_text(bom, what="a CSV file") == "lat,lon\n"

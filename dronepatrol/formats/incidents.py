@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from dronepatrol.errors import InputError
+from dronepatrol.fsutil import read_input_text
 from dronepatrol.planning.priority import Incident
 
 #: Time zone of times written without one: Thailand, UTC+7.
@@ -47,21 +48,7 @@ _DMY = re.compile(
 
 def read_incidents(path: str | Path) -> tuple[Incident, ...]:
     """Read an incidents CSV file. Raises :class:`InputError` (exit 3) naming file and line."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found; give the path of an incidents CSV file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory; give the path of an incidents CSV file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}: line {line}: not UTF-8 text; save the file as CSV UTF-8 (Excel: 'CSV UTF-8')"
-        ) from None
+    text = read_input_text(path, what="an incidents CSV file (Excel: save as 'CSV UTF-8')")
     return parse_incidents(text, str(path))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from dronepatrol.errors import MissionFileError
 from dronepatrol.formats import FORMATS, format_for
 from dronepatrol.formats._util import split_stem
-from dronepatrol.fsutil import atomic_write_text
+from dronepatrol.fsutil import atomic_write_text, read_input_text
 from dronepatrol.mission import Mission
 
 ROUTES_NAME = "routes.geojson"
@@ -97,14 +97,7 @@ def _natural(p: Path) -> tuple[list[Any], int]:
 def read_file(path: Path) -> list[Mission]:
     """Missions in one file of any format (chosen by suffix, else by content)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MissionFileError(f"{path}: file not found — give a mission file or directory") from None
-    except UnicodeDecodeError:
-        raise MissionFileError(f"{path}: not UTF-8 text — give a .plan, .waypoints, .geojson or .kml file") from None
-    except OSError as exc:
-        raise MissionFileError(f"{path}: cannot be read: {exc.strerror}") from None
+    text = read_input_text(path, what="a .plan, .waypoints, .geojson or .kml mission file", error=MissionFileError)
     fmt = format_for(path, text)
     if fmt is None:
         known = ", ".join(f.suffix for f in FORMATS.values())

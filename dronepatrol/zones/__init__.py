@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dronepatrol.errors import ZoneError
+from dronepatrol.fsutil import read_input_text
 from dronepatrol.rules import DEFAULT_RULES, Rules
 from dronepatrol.zones.build import ZoneReport, check_zone_text
 from dronepatrol.zones.findings import Finding
@@ -42,16 +43,7 @@ __all__ = [
 
 def read_text(path: str | Path) -> str:
     """The text of a zone file; raises :class:`ZoneError` (exit 3) if it cannot be read."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ZoneError(f"{path}: file not found; give the path of a zone GeoJSON file") from None
-    except IsADirectoryError:
-        raise ZoneError(f"{path}: is a directory; give the path of a zone GeoJSON file") from None
-    except UnicodeDecodeError:
-        raise ZoneError(f"{path}: not UTF-8 text; save the file as UTF-8 GeoJSON") from None
-    except OSError as exc:
-        raise ZoneError(f"{path}: cannot be read: {exc.strerror}") from None
+    return read_input_text(path, what="a zone GeoJSON file", error=ZoneError)
 
 
 def check_zone_file(path: str | Path, rules: Rules = DEFAULT_RULES) -> ZoneReport:
