@@ -169,13 +169,12 @@ def _list_cameras(json_out: bool) -> None:
 def _render(summary: dict, out_dir: Path) -> None:
     table = Table(title=f"Survey {escape(summary['name'])} → {escape(str(out_dir))}", title_justify="left")
     table.add_column("mission", no_wrap=True)
-    table.add_column("launch", max_width=16, overflow="ellipsis", no_wrap=True)
-    for col in ("lanes", "survey km", "flight km", "min", "photos", "ha"):
-        table.add_column(col, justify="right")
+    table.add_column("launch", max_width=14, overflow="ellipsis", no_wrap=True)
+    for col in ("lanes", "flight\nkm", "time\nmin", "photos", "area\nha"):  # fits 80 columns
+        table.add_column(col, justify="right", no_wrap=True)
     for d in summary["drones"]:
-        table.add_row(d["file"], escape(d["launch"]), str(d["lanes"]), f"{d['survey_m'] / 1000:.2f}",
-                      f"{d['path_m'] / 1000:.2f}", f"{d['time_s'] / 60:.1f}", str(d["photos"]),
-                      f"{d['area_ha']:.1f}")
+        table.add_row(d["file"], escape(d["launch"]), str(d["lanes"]), f"{d['path_m'] / 1000:.2f}",
+                      f"{d['time_s'] / 60:.1f}", str(d["photos"]), f"{d['area_ha']:.1f}")
     console.print(table)
     angles = summary.get("angles_deg") or []
     angle_text = ", ".join(f"{a:g}°" for a in angles[:6]) + (" …" if len(angles) > 6 else "")
