@@ -104,18 +104,10 @@ def load_fleet(path: str | Path | None) -> FleetConfig:
             raise ConfigError(f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}")
         base = dataclasses.asdict(default_drone(i))
         base.update(table)
-        try:
-            drone = DroneConfig(
-                name=str(base["name"]),
-                connection=str(base["connection"]),
-                system_id=int(base["system_id"]),
-                cruise_speed_m_s=float(base["cruise_speed_m_s"]),
-                endurance_min=float(base["endurance_min"]),
-                camera=str(base["camera"]),
-                signing_key=None if base["signing_key"] is None else str(base["signing_key"]),
-            )
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{where}: {exc}; fix the value's type") from None
+        values = {}
+        for f in dataclasses.fields(DroneConfig):
+            values[f.name] = _typed(base[f.name], f.name, where)
+        drone = DroneConfig(**values)
         if not 1 <= drone.system_id <= 255 or drone.system_id == GCS_SYSTEM_ID:
             raise ConfigError(f"{where}: system_id {drone.system_id} must be 1-253 (254 is the ground station)")
         if drone.cruise_speed_m_s <= 0 or drone.endurance_min <= 0:
@@ -128,6 +120,36 @@ def load_fleet(path: str | Path | None) -> FleetConfig:
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{path}: system ids must be unique, got {ids}")
     return FleetConfig(drones=tuple(drones), source=str(path))
+
+
+#: The type each fleet-file key needs (``signing_key`` may also be absent).
+_FLEET_TYPES: dict[str, type] = {
+    "name": str,
+    "connection": str,
+    "system_id": int,
+    "cruise_speed_m_s": float,
+    "endurance_min": float,
+    "camera": str,
+    "signing_key": str,
+}
+
+
+def _typed(value: object, key: str, where: str) -> object:
+    """``value`` as the type ``key`` needs, or a :class:`ConfigError` naming the key."""
+    want = _FLEET_TYPES[key]
+    if value is None and key == "signing_key":
+        return None
+    ok = (
+        isinstance(value, str)
+        if want is str
+        else isinstance(value, int) and not isinstance(value, bool)
+        if want is int
+        else isinstance(value, int | float) and not isinstance(value, bool)
+    )
+    if not ok:
+        kind = {str: "text in quotes", int: "a whole number", float: "a number"}[want]
+        raise ConfigError(f"{where}: {key} = {value!r}; it must be {kind}")
+    return want(value)
 
 
 def load_rules(path: str | Path | None) -> Rules:

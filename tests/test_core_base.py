@@ -184,3 +184,20 @@ def test_fleet_subset(tmp_path: Path) -> None:
     f.write_text('[[drones]]\nname = "solo"\n')
     with pytest.raises(UsageError, match="describes 1 drones"):
         fleet_subset(load_fleet(f), 2)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('cruise_speed_m_s = "fast"', "cruise_speed_m_s = 'fast'; it must be a number"),
+        ("system_id = 1.5", "system_id = 1.5; it must be a whole number"),
+        ("name = 3", "name = 3; it must be text in quotes"),
+        ("endurance_min = true", "endurance_min = True; it must be a number"),
+    ],
+)
+def test_fleet_file_type_errors_name_the_key(tmp_path: Path, line: str, message: str) -> None:
+    f = tmp_path / "fleet.toml"
+    f.write_text(f"[[drones]]\n{line}\n")
+    with pytest.raises(ConfigError) as err:
+        load_fleet(f)
+    assert str(err.value) == f"{f}: drone 1: {message}"
