@@ -20,6 +20,7 @@ airport table::
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +111,10 @@ def load_fleet(path: str | Path | None) -> FleetConfig:
         drone = DroneConfig(**values)
         if not 1 <= drone.system_id <= 255 or drone.system_id == GCS_SYSTEM_ID:
             raise ConfigError(f"{where}: system_id {drone.system_id} must be 1-253 (254 is the ground station)")
-        if drone.cruise_speed_m_s <= 0 or drone.endurance_min <= 0:
-            raise ConfigError(f"{where}: cruise_speed_m_s and endurance_min must be positive")
+        for key in ("cruise_speed_m_s", "endurance_min"):
+            value = getattr(drone, key)
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"{where}: {key} = {value}; it must be a positive number")
         drones.append(drone)
     names = [d.name for d in drones]
     if len(set(names)) != len(names):

@@ -193,6 +193,8 @@ def test_fleet_subset(tmp_path: Path) -> None:
         ("system_id = 1.5", "system_id = 1.5; it must be a whole number"),
         ("name = 3", "name = 3; it must be text in quotes"),
         ("endurance_min = true", "endurance_min = True; it must be a number"),
+        ("cruise_speed_m_s = nan", "cruise_speed_m_s = nan; it must be a positive number"),
+        ("endurance_min = -5", "endurance_min = -5.0; it must be a positive number"),
     ],
 )
 def test_fleet_file_type_errors_name_the_key(tmp_path: Path, line: str, message: str) -> None:
@@ -201,3 +203,38 @@ def test_fleet_file_type_errors_name_the_key(tmp_path: Path, line: str, message:
     with pytest.raises(ConfigError) as err:
         load_fleet(f)
     assert str(err.value) == f"{f}: drone 1: {message}"
+
+
+def _toml_value(v: object) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return json.dumps(v) if isinstance(v, str) else repr(v)
+
+
+fleet_values = st.one_of(st.integers(-300, 300), st.floats(allow_nan=True), st.text(max_size=8), st.booleans())
+fleet_keys = st.sampled_from(
+    ["name", "connection", "system_id", "cruise_speed_m_s", "endurance_min", "camera", "signing_key", "speed"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(fleet_keys, fleet_values, max_size=5), min_size=1, max_size=4))
+def test_any_fleet_file_loads_or_says_why(tables) -> None:
+    import tempfile
+
+    text = "".join("[[drones]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in t.items()) for t in tables)
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as fh:
+        fh.write(text)
+    try:
+        fleet = load_fleet(fh.name)
+    except ConfigError as exc:
+        assert str(exc).startswith(fh.name)
+    else:
+        assert len(fleet) == len(tables)
+        assert all(d.cruise_speed_m_s > 0 and 1 <= d.system_id <= 253 for d in fleet.drones)
+    finally:
+        Path(fh.name).unlink()
