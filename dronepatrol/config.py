@@ -165,12 +165,18 @@ def load_rules(path: str | Path | None) -> Rules:
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise ConfigError(f"{path}: [rules] has unknown key {unknown[0]!r}; known: {', '.join(sorted(known))}")
-    try:
-        values = {k: float(v) for k, v in overrides.items()}
-        if "airports" in data:
+    values: dict = {}
+    for key, value in overrides.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"{path}: [rules] {key} = {value!r}; it must be a number, 0 or more")
+        values[key] = float(value)
+    if "airports" in data:
+        try:
             values["airports"] = tuple(Airport(**a) for a in data["airports"])
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        except TypeError as exc:
+            raise ConfigError(
+                f"{path}: [[airports]]: {exc}; each needs icao, name, lat, lon, source, as_of"
+            ) from None
     return dataclasses.replace(DEFAULT_RULES, **values)
 
 

@@ -171,6 +171,12 @@ def test_rules_override(tmp_path: Path) -> None:
     f.write_text("[rules]\nmax_altitude = 60\n")
     with pytest.raises(ConfigError, match="unknown key 'max_altitude'"):
         load_rules(f)
+    f.write_text("[rules]\nmargin_m = nan\n")
+    with pytest.raises(ConfigError, match="margin_m = nan; it must be a number, 0 or more"):
+        load_rules(f)
+    f.write_text('[[airports]]\nicao = "VTXX"\n')
+    with pytest.raises(ConfigError, match=r"\[\[airports\]\].*each needs icao, name, lat, lon"):
+        load_rules(f)
 
 
 def test_fleet_subset(tmp_path: Path) -> None:
