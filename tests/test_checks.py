@@ -313,3 +313,10 @@ def test_commands_arducopter_does_not_store_are_errors():
     roi_location = MissionItem(command=195, lon=103.6500, lat=16.0560)  # DO_SET_ROI_LOCATION
     report = check_missions([mission("drone1", PROVINCIAL_HALL, (takeoff(30.0), roi_location, rtl()))], zone)
     assert [f for f in report.errors if f.rule == "format" and "MAV_MISSION_UNSUPPORTED" in f.message]
+
+
+def test_more_items_than_arducopter_stores_is_a_warning():
+    zone = roiet()
+    items = (takeoff(30.0), *[waypoint(103.6500, 16.0560 + 1e-6 * (k % 2), 40.0) for k in range(660)], rtl())
+    report = check_missions([mission("drone1", PROVINCIAL_HALL, items)], zone)
+    assert [w for w in report.warnings if "NO_SPACE" in w.message and "663 mission items" in w.message]

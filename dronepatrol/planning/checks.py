@@ -62,6 +62,8 @@ from dronepatrol.rules import DEFAULT_RULES, Rules
 from dronepatrol.zones.model import NoFly, SafetyZone
 
 SEVERITIES = ("error", "warning")
+#: Mission items (home included) ArduCopter SITL stores; 651 gets MAV_MISSION_NO_SPACE.
+MAX_MISSION_ITEMS = 650
 #: Commands whose param4 may be NaN (AP_Mission::sanity_check_params); any other NaN or infinite
 #: param gets MAV_MISSION_INVALID_PARAMn and the upload fails.
 NAN_PARAM4_OK = frozenset({Cmd.NAV_WAYPOINT, Cmd.NAV_LAND, Cmd.NAV_TAKEOFF, 84, 85})
@@ -320,6 +322,11 @@ def _check_items(mission: Mission, flight: Flight, zone: SafetyZone, rules: Rule
                                                 f"{ceiling:g} m ceiling — lower it to {ceiling:g} m or less"))
     for seq, what, todo in flight.problems:
         out.append(CheckFinding(severity="error", rule="format", drone=stem, item=seq, message=f"{what} — {todo}"))
+    if len(mission.items) + 1 > MAX_MISSION_ITEMS:
+        out.append(CheckFinding(
+            severity="warning", rule="format", drone=stem,
+            message=f"{len(mission.items) + 1} mission items with home: ArduCopter SITL stores {MAX_MISSION_ITEMS} "
+                    "(MAV_MISSION_NO_SPACE above); check your flight controller's limit or split the mission"))
     if not mission.items:
         out.append(CheckFinding(severity="warning", rule="format", drone=stem,
                                 message="the mission has no items — plan it again"))

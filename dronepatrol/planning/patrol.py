@@ -61,6 +61,7 @@ from dronepatrol.mission import (
     takeoff,
     waypoint,
 )
+from dronepatrol.planning.checks import MAX_MISSION_ITEMS
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import geofence_for, rally_for
 from dronepatrol.planning.flight_time import FlightModel
@@ -90,8 +91,6 @@ MAX_OBSERVE_DISTANCE_M = 100.0
 MIN_ALT_M = 20.0
 #: Seconds kept aside in each drone's budget for what the route model leaves out (turns, ROI yaw).
 BUDGET_SLACK_S = 10.0
-#: Most hotspots one drone's route may hold (ArduCopter SITL stores 650 mission items).
-MAX_ITEMS = 650
 ORDERS = ("best", "shuffle")
 
 
@@ -464,9 +463,9 @@ def _mission(zone: SafetyZone, space: SafeSpace, drone: str, site, depot: XY, st
             items.append(do_jump(loop_start, loops - 1))
         items.append(roi_none())
     items.append(rtl())
-    if len(items) > MAX_ITEMS:
+    if len(items) + 1 > MAX_MISSION_ITEMS:  # + home
         raise SafetyError(
-            f"{drone}: the patrol needs {len(items)} mission items, more than the {MAX_ITEMS} a flight "
+            f"{drone}: the patrol needs {len(items) + 1} mission items, more than the {MAX_MISSION_ITEMS} a flight "
             "controller stores — raise --min-priority or add drones"
         )
     return Mission(

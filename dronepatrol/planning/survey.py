@@ -54,6 +54,7 @@ from dronepatrol.planning.camera import (
     get_camera,
     survey_spacing,
 )
+from dronepatrol.planning.checks import MAX_MISSION_ITEMS
 from dronepatrol.planning.coverage import covered_fraction, plan_coverage
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import geofence_for, rally_for
@@ -69,8 +70,6 @@ DEFAULT_ALT_M = 60.0
 PLAN_INSET_M = 0.5
 #: Share of the usable endurance a sortie is planned to (estimates differ a little).
 ENDURANCE_USE = 0.97
-#: ArduCopter stores about 650 mission items (SITL: 651 is refused).
-MAX_ITEMS = 650
 #: Lowest transit altitude, metres above home: clear of the city's trees and low buildings.
 MIN_TRANSIT_ALT_M = 30.0
 #: No-fly polygons with many vertices (circles) are planned around a covering polygon this
@@ -257,9 +256,10 @@ def plan_survey(
         lon, lat = zone.frame.lonlat(*bases[share.drone])
         items = _items(zone, share, alt, transit_alts[share.drone], speeds[share.drone],
                        spacing.trigger_distance_m)
-        if len(items) + 1 > MAX_ITEMS:
+        if len(items) + 1 > MAX_MISSION_ITEMS:
             warnings.append(f"{d.name} sortie {sortie_count[share.drone]}: {len(items) + 1} mission items, "
-                            f"more than the ~{MAX_ITEMS} ArduCopter stores — raise --lane-spacing or split the zone")
+                            f"more than the {MAX_MISSION_ITEMS} ArduCopter SITL stores — raise --lane-spacing "
+                            "or split the zone")
         mission = Mission(drone=d.name, home=Home(lon=lon, lat=lat, alt_amsl_m=0.0), items=tuple(items),
                           geofence=fences[pi], rally=rally, cruise_speed_m_s=speeds[share.drone],
                           hover_speed_m_s=5.0, sortie=sortie_count[share.drone], kind="survey")
