@@ -31,3 +31,16 @@ def test_plan_out_dir() -> None:
     for bad in ("../x", "a/b", "", ".."):
         with pytest.raises(UsageError):
             plan_out_dir(None, bad)
+
+
+@pytest.mark.parametrize("kind", ["survey", "patrol"])
+def test_plan_json_has_the_same_keys_for_every_kind(cli, tmp_path: Path, kind: str) -> None:
+    from tests.conftest import ROIET
+
+    out = tmp_path / kind
+    r = cli("plan", kind, ROIET, "-o", out, "--json", *(["--lane-spacing", "80"] if kind == "survey" else []))
+    assert r.exit_code == 0, r.stderr
+    doc = r.json
+    assert doc["kind"] == kind and doc["out_dir"] == str(out)
+    assert sorted(doc["files"]) == sorted(str(p) for p in out.iterdir())
+    assert doc["checks"]["ok"] is True

@@ -20,8 +20,8 @@ from dronepatrol.cli.options import (
     OutOpt,
     SpeedOpt,
 )
-from dronepatrol.cli.output import Verbosity, console, emit_json, info, status
-from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings
+from dronepatrol.cli.output import Verbosity, console, info, status
+from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings, report_written
 from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
 from dronepatrol.formats.incidents import read_incidents
@@ -106,9 +106,7 @@ def patrol(
     if Verbosity.level >= 0:
         _render_plan(plan)
         render_findings(report.warnings)
-    info(f"[green]wrote[/] {len(paths)} files to {out_dir}")
-    if json_out:
-        emit_json({**plan.summary, "out": str(out_dir), "files": [p.name for p in paths], "checks": report.to_json()})
+    report_written(out_dir, paths, report, plan.summary, json_out)
 
 
 def _render_plan(plan: PatrolPlan) -> None:

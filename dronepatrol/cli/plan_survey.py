@@ -28,7 +28,7 @@ from dronepatrol.cli.options import (
     SpeedOpt,
 )
 from dronepatrol.cli.output import Verbosity, console, emit_json, info, status
-from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings
+from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings, report_written
 from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
 from dronepatrol.planning.camera import CAMERAS, footprint_m, gsd_cm_px
@@ -125,13 +125,7 @@ def survey(
     if Verbosity.level >= 0:
         _render(plan.summary, out_dir)
         render_findings(report.warnings)
-    info(f"[green]wrote[/] {len(paths)} files to {escape(str(out_dir))}")
-    if json_out:
-        doc = dict(plan.summary)
-        doc["out_dir"] = str(out_dir)
-        doc["files"] = [str(p) for p in paths]
-        doc["checks"] = report.to_json()
-        emit_json(doc)
+    report_written(out_dir, paths, report, plan.summary, json_out)
 
 
 def _parse_angle(text: str) -> float | None:

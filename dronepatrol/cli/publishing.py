@@ -11,7 +11,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from dronepatrol.cli.output import console, status
+from dronepatrol.cli.output import console, emit_json, info, status
 from dronepatrol.errors import SafetyError, UsageError
 from dronepatrol.mission import Mission
 from dronepatrol.planning.checks import CheckFinding, CheckReport
@@ -24,6 +24,14 @@ def plan_out_dir(out: Path | None, name: str) -> Path:
     if "/" in name or "\\" in name or name in ("", ".", ".."):
         raise UsageError(f"--name {name!r}: give a plain name (it names the output directory)")
     return out if out is not None else Path("missions") / name
+
+
+def report_written(out_dir: Path, paths: Sequence[Path], report: CheckReport, summary: dict, json_out: bool) -> None:
+    """The last words of a plan command: where the files went, and with ``--json`` the summary plus
+    ``out_dir``, ``files`` and ``checks`` (the same keys for every kind of plan)."""
+    info(f"[green]wrote[/] {len(paths)} files to {escape(str(out_dir))}")
+    if json_out:
+        emit_json({**summary, "out_dir": str(out_dir), "files": [str(p) for p in paths], "checks": report.to_json()})
 
 
 def render_report(report: CheckReport) -> None:
