@@ -52,3 +52,31 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 def roiet_doc() -> dict:
     """The Roi Et example zone as a GeoJSON dict (a fresh copy to mutate)."""
     return json.loads(ROIET.read_text())
+
+
+@pytest.fixture
+def sitl_fleet():
+    """Factory: ``sitl_fleet(n=3, speedup=10)`` starts ``n`` real ArduCopter SITL instances
+    (system ids 1..n) and stops them after the test; skips, saying why, without a SITL binary."""
+    import contextlib
+
+    from tests.sitl import start_sitl_fleet
+
+    with contextlib.ExitStack() as stack:
+
+        def make(n: int = 3, **kw):
+            return stack.enter_context(start_sitl_fleet(n, **kw))
+
+        yield make
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``sitl`` are skipped, saying why, where no SITL binary is found."""
+    from tests.sitl import sitl_binary, skip_reason
+
+    if sitl_binary() is not None:
+        return
+    skip = pytest.mark.skip(reason=skip_reason())
+    for item in items:
+        if "sitl" in item.keywords:
+            item.add_marker(skip)

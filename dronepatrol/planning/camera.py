@@ -19,6 +19,7 @@ size (px), in landscape orientation (the image's long side across the lanes):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dronepatrol.errors import UsageError
@@ -162,6 +163,34 @@ def footprint_m(camera: Camera, alt_m: float) -> tuple[float, float]:
     return camera.image_width_px * gsd / 100.0, camera.image_height_px * gsd / 100.0
 
 
+def footprint_corners_m(
+    camera: Camera, x_m: float, y_m: float, alt_m: float, heading_deg: float
+) -> list[tuple[float, float]]:
+    """Corners of one nadir photo's ground footprint in a metric frame (counter-clockwise).
+
+    The photo is taken at ``(x_m, y_m)`` (metres, east and north), ``alt_m`` metres above the
+    ground, the drone heading ``heading_deg`` (degrees clockwise from north). The image's long
+    side lies across the flight direction (landscape, as the survey planner assumes).
+
+    >>> c = footprint_corners_m(CAMERAS["dji-mavic3e"], 0.0, 0.0, 60.0, 0.0)
+    >>> [tuple(round(v, 1) for v in p) for p in c]
+    [(-42.2, -31.6), (42.2, -31.6), (42.2, 31.6), (-42.2, 31.6)]
+    >>> c90 = footprint_corners_m(CAMERAS["dji-mavic3e"], 0.0, 0.0, 60.0, 90.0)
+    >>> [tuple(round(v, 1) + 0.0 for v in p) for p in c90][0]
+    (-31.6, 42.2)
+    """
+    across, along = footprint_m(camera, alt_m)
+    h = math.radians(heading_deg)
+    # unit vectors: forward (along the heading) and right (across it), in east/north metres
+    fx, fy = math.sin(h), math.cos(h)
+    rx, ry = math.cos(h), -math.sin(h)
+    a, b = across / 2.0, along / 2.0
+    return [
+        (x_m + sr * a * rx + sf * b * fx, y_m + sr * a * ry + sf * b * fy)
+        for sr, sf in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    ]
+
+
 @dataclass(frozen=True, kw_only=True)
 class SurveySpacing:
     """Camera geometry of a survey: metres, cm/px, percent."""
@@ -216,6 +245,7 @@ __all__ = [
     "Camera",
     "SurveySpacing",
     "alt_for_gsd_m",
+    "footprint_corners_m",
     "footprint_m",
     "get_camera",
     "gsd_cm_px",
