@@ -21,6 +21,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "zone": ("dronepatrol.cli.zone", "app", "Check, repair and map safety-zone GeoJSON files."),
     "plan": ("dronepatrol.cli.plan", "app", "Plan survey or patrol missions over a safety zone, split over the fleet."),
     "mission": ("dronepatrol.cli.mission", "app", "Check planned missions and convert mission files."),
+    "fleet": (
+        "dronepatrol.cli.fleet",
+        "app",
+        "Talk to the drones: link sharing, signing keys, upload, status and flight commands.",
+    ),
     "sim": (
         "dronepatrol.cli.sim",
         "sim",
