@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "Talk to the drones: link sharing, signing keys, upload, status and flight commands.",
     ),
+    "telemetry": (
+        "dronepatrol.cli.telemetry",
+        "app",
+        "Live view of the drones, recording (.tlog), replay and export of flown tracks.",
+    ),
     "sim": (
         "dronepatrol.cli.sim",
         "sim",
