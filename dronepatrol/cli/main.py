@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "Live view of the drones, recording (.tlog), replay and export of flown tracks.",
     ),
+    "photos": ("dronepatrol.cli.photos", "app", "Geotag photos from flight logs."),
     "sim": (
         "dronepatrol.cli.sim",
         "sim",
