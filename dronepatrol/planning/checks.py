@@ -15,8 +15,9 @@ Errors (a plan with any is refused, exit 5):
 - ``altitude``: an item above the zone's ceiling (``zone.max_alt_m``, at most ``rules.max_alt_m``).
 - ``endurance``: estimated flight time above ``endurance × (1 − rules.battery_reserve)``.
 - ``separation``: two drones closer than ``rules.min_separation_m`` at the same time, unless
-  their altitudes differ by ``rules.separation_alt_band_m`` or more (sorties of one drone fly one
-  after the other; all drones start together).
+  their altitudes differ by ``rules.separation_alt_band_m`` or more. Each drone takes off
+  ``Mission.start_offset_s`` seconds after the fleet's common start; its later sorties fly one
+  after the other, each after its own offset. A drone waiting on the ground is not checked.
 - ``format``: a DO_JUMP to no item, an unsupported frame, a loop that never ends.
 
 Warnings: a waypoint beyond visual line of sight (``rules.vlos_m``) from home, a planned start or
@@ -490,7 +491,7 @@ def check_missions(
     ends: dict[str, float] = {}
     for k in sorted(range(len(missions)), key=lambda k: (missions[k].drone, missions[k].sortie)):
         d = missions[k].drone
-        starts[k] = ends.get(d, 0.0)
+        starts[k] = ends.get(d, 0.0) + missions[k].start_offset_s
         ends[d] = starts[k] + flights[k].time_s
     for k, (m, f) in enumerate(zip(missions, flights, strict=True)):
         found: list[CheckFinding] = []

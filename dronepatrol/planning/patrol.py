@@ -28,7 +28,9 @@ hotspot's ``dwell_s`` overrides it and ``dwell`` (``--dwell``) overrides both.
 
 When drones' routes come closer than ``rules.min_separation_m`` to each other anywhere, the drones
 fly at altitudes ``rules.separation_alt_band_m`` apart (the plan's altitude first, then above,
-then below), so they stay separated whatever their take-off times.
+then below). Drones whose launch sites are closer than the separation distance then take off one
+after the other and land one after the other (start offsets and holds over home:
+:mod:`~dronepatrol.planning.deconflict`).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ from dronepatrol.mission import (
     waypoint,
 )
 from dronepatrol.planning.checks import MAX_MISSION_ITEMS
+from dronepatrol.planning.deconflict import deconflict, hold_points
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import geofence_for, rally_for
 from dronepatrol.planning.flight_time import FlightModel
@@ -267,6 +270,36 @@ def plan_patrol(
             f"{zone.source}: no patrol fits the drones' endurance; lower --loops or raise --min-priority"
         )
 
+    # --- deconfliction: staggered take-offs and holds over home (altitude layers are above) -------
+    check_limits = {d.name: limits[v] - 1.0 for v, d in enumerate(drones)}
+    hard = zone.area_m.difference(shapely.union_all(obstacles)) if obstacles else zone.area_m
+    holds_at = hold_points(zone.frame, space.free, hard, [s.xy for s in zone.launches[:nd]], rules=rules,
+                           margin_m=margin)
+    options = [(alts, missions, loop_s)]
+    desc = sorted(alts, reverse=True)
+    if desc != alts:  # the first to take off climbs highest, so the next can climb beneath it at once
+        m2, l2, t2 = _missions(zone, space, drones, depots, stops, chosen, routes_m, desc, speeds, loops_n, limits,
+                               authorized, nd)
+        if all(t <= lim + 1e-6 for t, lim in zip(t2, limits, strict=True)):
+            options.append((desc, m2, l2))
+    picked = None
+    refusal: SafetyError | None = None
+    for option in options:
+        try:
+            dec = deconflict(option[1], zone.frame, rules=rules, where=zone.source, limits_s=check_limits,
+                             hold_point=holds_at)
+        except SafetyError as exc:
+            refusal = refusal or exc
+            continue
+        if picked is None or dec.makespan_s < picked[0].makespan_s - 1e-6:
+            picked = (dec, option)
+    if picked is None:
+        assert refusal is not None
+        raise refusal
+    deconfliction, (alts, _, loop_s) = picked
+    missions = list(deconfliction.missions)
+    times = [estimate_mission(m, zone.frame).time_s for m in missions]
+
     dropped += [(stops[i - nd].ranked, "does not fit the drones' endurance (lowest priority dropped first)")
                 for i in chosen.dropped]
     drone_routes = []
@@ -291,6 +324,9 @@ def plan_patrol(
     summary = _summary(plan_name, zone, drone_routes, dropped, ranked, alt_m, order, seed,
                        "max" if loops_n is None else loops_n, margin,
                        min_priority, best, chosen, dwell)
+    summary["deconfliction"] = deconfliction.to_json()
+    for entry, m in zip(summary["drones"], missions, strict=True):
+        entry["start_offset_s"] = m.start_offset_s
     return PatrolPlan(
         missions=tuple(missions),
         routes=tuple(drone_routes),

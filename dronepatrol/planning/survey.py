@@ -27,7 +27,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ from shapely.ops import nearest_points
 from dronepatrol.config import FleetConfig
 from dronepatrol.errors import SafetyError, UsageError
 from dronepatrol.mission import (
+    Geofence,
     Home,
     Mission,
     MissionItem,
@@ -56,6 +57,7 @@ from dronepatrol.planning.camera import (
 )
 from dronepatrol.planning.checks import MAX_MISSION_ITEMS
 from dronepatrol.planning.coverage import covered_fraction, plan_coverage
+from dronepatrol.planning.deconflict import Deconfliction, deconflict, hold_points
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import geofence_for, rally_for
 from dronepatrol.planning.flight_time import FlightModel
@@ -149,6 +151,7 @@ def plan_survey(
         raise UsageError(f"--drones {n}: the fleet ({fleet.source}) has {len(fleet)} drones; "
                          "describe more drones in a --fleet file")
     team = fleet.drones[:n]
+    team_index = {d.name: i for i, d in enumerate(team)}
     cam = get_camera(team[0].camera if camera is None else camera) if not isinstance(camera, Camera) else camera
     if alt_m is not None and gsd_cm_px is not None:
         raise UsageError("give either --alt or --gsd, not both")
@@ -241,39 +244,67 @@ def plan_survey(
             shares_by_part.append((pi, shares, crew, route.angles_deg))
 
     rally = rally_for(zone, alt_m=alt)
-    transit_alts = transit_altitudes(alt, len(team), ceiling_m=ceiling, band_m=rules.separation_alt_band_m)
-    fences = {}
-    missions: list[Mission] = []
-    routes: list[DroneRoute] = []
+    layers = transit_altitudes(alt, len(team), ceiling_m=ceiling, band_m=rules.separation_alt_band_m)
+    fences: dict[int, Geofence] = {}
     all_shares = sorted(((pi, s) for pi, shares, _, _ in shares_by_part for s in shares),
                         key=lambda ps: (ps[1].drone, ps[0], ps[1].sortie))
-    sortie_count: dict[int, int] = {}
-    for pi, share in all_shares:
-        d = team[share.drone]
-        sortie_count[share.drone] = sortie_count.get(share.drone, 0) + 1
-        if pi not in fences:
-            fences[pi] = geofence_for(zone, part=parts[pi], authorized=authorized)
-        lon, lat = zone.frame.lonlat(*bases[share.drone])
-        items = _items(zone, share, alt, transit_alts[share.drone], speeds[share.drone],
-                       spacing.trigger_distance_m)
-        if len(items) + 1 > MAX_MISSION_ITEMS:
-            warnings.append(f"{d.name} sortie {sortie_count[share.drone]}: {len(items) + 1} mission items, "
+
+    def build(transit_alts: list[float]) -> tuple[list[Mission], list[DroneRoute]]:
+        missions: list[Mission] = []
+        routes: list[DroneRoute] = []
+        sortie_count: dict[int, int] = {}
+        for pi, share in all_shares:
+            d = team[share.drone]
+            sortie_count[share.drone] = sortie_count.get(share.drone, 0) + 1
+            if pi not in fences:
+                fences[pi] = geofence_for(zone, part=parts[pi], authorized=authorized)
+            lon, lat = zone.frame.lonlat(*bases[share.drone])
+            items = _items(zone, share, alt, transit_alts[share.drone], speeds[share.drone],
+                           spacing.trigger_distance_m)
+            mission = Mission(drone=d.name, home=Home(lon=lon, lat=lat, alt_amsl_m=0.0), items=tuple(items),
+                              geofence=fences[pi], rally=rally, cruise_speed_m_s=speeds[share.drone],
+                              hover_speed_m_s=5.0, sortie=sortie_count[share.drone], kind="survey")
+            missions.append(mission)
+            routes.append(DroneRoute(drone=d.name, sortie=mission.sortie, launch=base_names[share.drone], part=pi,
+                                     path=tuple(share.path), lanes=tuple(share.lanes), survey_m=share.survey_m,
+                                     time_s=0.0))
+        return missions, routes
+
+    # deconfliction: altitude layers (two orders tried), staggered starts and holds over home
+    check_limits = {d.name: d.endurance_min * 60.0 * (1.0 - rules.battery_reserve) - 1.0 for d in team}
+    hard = zone.area_m.difference(shapely.union_all(obstacle_polys)) if obstacle_polys else zone.area_m
+    holds_at = hold_points(zone.frame, shapely.union_all(free_parts), hard, bases, rules=rules, margin_m=margin)
+    best: tuple[Deconfliction, list[DroneRoute]] | None = None
+    refusal: SafetyError | None = None
+    for order in _layer_orders(layers):
+        missions, routes = build(order)
+        try:
+            dec = deconflict(missions, zone.frame, rules=rules, limits_s=check_limits, hold_point=holds_at,
+                             where=zone.source)
+        except SafetyError as exc:
+            refusal = refusal or exc
+            continue
+        if best is None or dec.makespan_s < best[0].makespan_s - 1e-6:
+            best = (dec, routes)
+    if best is None:
+        assert refusal is not None
+        raise refusal
+    deconfliction, routes = best
+    missions = list(deconfliction.missions)
+    for k, (mission, r) in enumerate(zip(missions, routes, strict=True)):
+        est = estimate_mission(mission, zone.frame, models[team_index[mission.drone]])
+        routes[k] = replace(r, time_s=est.time_s)
+        if len(mission.items) + 1 > MAX_MISSION_ITEMS:
+            warnings.append(f"{mission.drone} sortie {mission.sortie}: {len(mission.items) + 1} mission items, "
                             f"more than the {MAX_MISSION_ITEMS} ArduCopter SITL stores — raise --lane-spacing "
                             "or split the zone")
-        mission = Mission(drone=d.name, home=Home(lon=lon, lat=lat, alt_amsl_m=0.0), items=tuple(items),
-                          geofence=fences[pi], rally=rally, cruise_speed_m_s=speeds[share.drone],
-                          hover_speed_m_s=5.0, sortie=sortie_count[share.drone], kind="survey")
-        est = estimate_mission(mission, zone.frame, models[share.drone])
-        missions.append(mission)
-        routes.append(DroneRoute(drone=d.name, sortie=mission.sortie, launch=base_names[share.drone], part=pi,
-                                 path=tuple(share.path), lanes=tuple(share.lanes), survey_m=share.survey_m,
-                                 time_s=est.time_s))
     busy = {r.drone for r in routes}
     for d in team:
         if d.name not in busy:
             warnings.append(f"{d.name} has nothing to survey (its part of the zone is covered by others)")
     summary = _summary(zone, name, cam, spacing, routes, free_parts, angle_deg, crosshatch, speeds, margin,
                        authorized, team, missions, warnings, shares_by_part)
+    summary["deconfliction"] = deconfliction.to_json()
     return SurveyPlan(missions=tuple(missions), summary=summary, warnings=tuple(warnings), routes=tuple(routes),
                       spacing=spacing, free=tuple(free_parts), parts=tuple(parts))
 
@@ -324,6 +355,16 @@ def _lonlat_text(zone: SafetyZone, geom: Polygon) -> str:
     c = geom.representative_point()
     lon, lat = zone.frame.lonlat(c.x, c.y)
     return f"{lon:.5f} {lat:.5f}"
+
+
+def _layer_orders(layers: list[float]) -> list[list[float]]:
+    """Layer assignments tried: as given, and highest first (the first to take off climbs highest,
+    so the next can climb beneath it at once)."""
+    orders = [list(layers)]
+    desc = sorted(layers, reverse=True)
+    if desc != orders[0]:
+        orders.append(desc)
+    return orders
 
 
 def transit_altitudes(alt_m: float, n: int, *, ceiling_m: float, band_m: float) -> list[float]:
@@ -416,6 +457,8 @@ def _summary(zone, name, cam, spacing, routes, free_parts, angle_deg, crosshatch
             "photos": _photos(r.lanes, spacing.trigger_distance_m),
             "area_ha": round(area / 10_000, 2),
             "items": len(mission.items) + 1,
+            "start_offset_s": mission.start_offset_s,
+            "transit_alt_m": next((it.alt_m for it in mission.items if it.command == 22), None),
         })
     return {
         "kind": "survey",
