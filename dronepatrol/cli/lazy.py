@@ -42,11 +42,12 @@ class LazyGroup(TyperGroup):
         if name not in self.commands:
             module, attribute, _help = self.lazy[name]
             obj = getattr(import_module(module), attribute)
-            if not isinstance(obj, typer.Typer):
+            if isinstance(obj, typer.Typer):  # a group, even when it has one command
+                command = typer.main.get_group(obj)
+            else:
                 single = typer.Typer()
                 single.command(name)(obj)
-                obj = single
-            command = typer.main.get_command(obj)
+                command = typer.main.get_command(single)
             command.name = name
             self.commands[name] = command
         return self.commands[name]

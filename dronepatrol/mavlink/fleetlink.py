@@ -2,7 +2,7 @@
 directly; wait for each drone's HEARTBEAT from its expected system id.
 
 >>> from dronepatrol.config import default_fleet                      # doctest: +SKIP
->>> with open_fleet(default_fleet(), ["drone1"], timeout_s=5) as links:
+>>> with open_fleet(default_fleet(), ["drone1"], timeout_s=5) as links:  # doctest: +SKIP
 ...     links["drone1"].health.connected
 True
 """

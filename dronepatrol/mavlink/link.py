@@ -7,12 +7,12 @@ message from the drone's system id to its subscribers. Messages from other syste
 the drone's: they are ignored (only taps, such as the link owner, see them).
 
 >>> from dronepatrol.mavlink.link import DroneLink            # doctest: +SKIP
->>> link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")
->>> with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:
+>>> link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")  # doctest: +SKIP
+>>> with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:  # doctest: +SKIP
 ...     msg = sub.get(timeout_s=5)                              # None on timeout
->>> link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm
->>> link.health.loss_pct
->>> link.close()
+>>> link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm  # doctest: +SKIP
+>>> link.health.loss_pct  # doctest: +SKIP
+>>> link.close()  # doctest: +SKIP
 """
 
 from __future__ import annotations
