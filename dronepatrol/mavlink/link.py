@@ -254,6 +254,12 @@ class DroneLink:
             self._thread.start()
 
     # ------------------------------------------------------------------ public API
+    def start(self) -> DroneLink:
+        """Start the reader thread (done at construction unless ``start=False``)."""
+        if not self._thread.is_alive() and not self._closed.is_set():
+            self._thread.start()
+        return self
+
     def send(self, msg: Any) -> None:
         """Send ``msg`` (built with ``link.mav.*_encode``); signed when the link has a key.
 
@@ -458,7 +464,8 @@ class DroneLink:
         if now >= self._next_hb:
             self._next_hb = now + HEARTBEAT_PERIOD_S
             self.mav.heartbeat_send(M.MAV_TYPE_GCS, M.MAV_AUTOPILOT_INVALID, 0, 0, M.MAV_STATE_ACTIVE)
-        if (self._request_streams and self._connected and not self._streaming
+        # always ask once per (re)connect; ask again while no streamed telemetry arrives
+        if (self._request_streams and self._connected and (self._stream_tries == 0 or not self._streaming)
                 and self._stream_tries < STREAM_RETRIES and now >= self._next_stream):
             self._stream_tries += 1
             self._next_stream = now + STREAM_RETRY_S

@@ -249,11 +249,13 @@ class LinkOwner:
             for d in fleet.drones:
                 key, ts_path = drone_key(fleet, d)
                 link = DroneLink(name=d.name, system_id=d.system_id, connection=d.connection,
-                                 signing_key=key, timestamp_path=ts_path)
+                                 signing_key=key, timestamp_path=ts_path, start=False)
                 link.add_tap(self._forwarder(d.name))
                 self.links[d.name] = link
-            if record_dir is not None:
+            if record_dir is not None:  # before the links start: the recording misses nothing
                 self.start_recording(record_dir)
+            for link in self.links.values():
+                link.start()
         except BaseException:
             self._close_all()
             raise
