@@ -46,6 +46,10 @@ def no_heartbeat_message(link: DroneLink, timeout_s: float) -> str:
         return (f"{link.name}: {where} answers with system id {ids}, but the fleet file expects "
                 f"{link.system_id}: is this another drone's connection? Fix system_id or the connection "
                 f"in the fleet file, or set MAV_SYSID={link.system_id} on the vehicle")
+    if link.health.bad_signature_count:
+        return (f"{link.name}: {where} sends messages whose signature does not match our key "
+                f"({link.health.bad_signature_count} refused): the drone has another signing key; install "
+                "ours with `dronepatrol fleet keys install` over USB, or fix signing_key in the fleet file")
     err = f" ({link.last_error})" if link.last_error else ""
     return (f"{link.name}: no HEARTBEAT from system id {link.system_id} on {where} within {timeout_s:g} s{err}. "
             "Check: is the drone powered? radio or USB plugged in and paired? the right port and baud? "

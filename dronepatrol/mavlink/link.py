@@ -365,16 +365,20 @@ class DroneLink:
 
     # ------------------------------------------------------------------ signing
     def _setup_signing(self, key: bytes) -> None:
-        from dronepatrol.mavlink.signing import initial_timestamp, load_timestamp
+        from dronepatrol.mavlink.signing import initial_timestamp, load_timestamp, signing_timestamp
 
         ts = initial_timestamp(load_timestamp(self.timestamp_path) if self.timestamp_path else 0)
         # as pymavlink's mavfile.setup_signing(key, sign_outgoing, allow_unsigned_callback, initial_timestamp, link_id)
-        for mav, outgoing, allow in ((self.mav, True, None), (self._parser, False, self._allow_unsigned)):
+        # The parser's timestamp only bounds how old a new incoming stream may start (1 minute):
+        # the laptop's clock, not our (possibly persisted, later) outgoing timestamp.
+        now = signing_timestamp(time.time())
+        setups = ((self.mav, True, None, ts), (self._parser, False, self._allow_unsigned, now))
+        for mav, outgoing, allow, stamp in setups:
             mav.signing.secret_key = bytes(key)
             mav.signing.sign_outgoing = outgoing
             mav.signing.allow_unsigned_callback = allow
             mav.signing.link_id = 0
-            mav.signing.timestamp = ts
+            mav.signing.timestamp = stamp
 
     def _allow_unsigned(self, mav: Any, msg_id: int) -> bool:
         """Unsigned frames are accepted (and counted); badly signed ones are refused."""

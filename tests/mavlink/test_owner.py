@@ -99,13 +99,19 @@ def test_detached_owner_is_found_records_on_request_and_stops(make_fleet, tmp_pa
     assert read_tlog(session / "drone1.tlog")[(1, "HEARTBEAT")] >= 1
 
 
-def test_serve_refuses_a_second_owner_for_the_same_fleet(make_fleet, cli, tmp_path: Path) -> None:  # noqa: F811
+def test_serve_refuses_a_second_owner_for_the_same_fleet(make_fleet, cli, tmp_path: Path,  # noqa: F811
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     sim = make_fleet()
+
+    def never(*_a: object, **_k: object) -> None:
+        raise AssertionError("a second owner started serving")
+
     fleet_file = tmp_path / "fleet.toml"
     fleet_file.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n')
     from dronepatrol.config import load_fleet
 
     with LinkOwner(load_fleet(fleet_file), base_port=0):
+        monkeypatch.setattr(LinkOwner, "wait_links", never)  # if it did start, fail instead of serving forever
         r = cli("fleet", "serve", "--fleet", fleet_file, "--base-port", "0")
     assert r.exit_code == 4 and "already served by process" in r.stderr
 
