@@ -112,8 +112,11 @@ def open_fleet(fleet: FleetConfig, names: Sequence[str] | None = None, *,
     drones = select_drones(fleet, names)
     from dronepatrol.mavlink.owner import find_owner
 
-    owner = find_owner(fleet)
-    via = {d.name: f"tcp:127.0.0.1:{owner.ports[d.name]}" for d in drones if d.name in owner.ports} if owner else None
+    owner = find_owner(fleet, [d.name for d in drones])
+    via = None
+    if owner is not None:
+        ports = {d.name: owner.port_for(d) for d in drones}
+        via = {name: f"tcp:127.0.0.1:{port}" for name, port in ports.items() if port is not None}
     if owner is not None:
         log.info("using the link owner (pid %d) for %s", owner.pid, ", ".join(d.name for d in drones))
     links = open_links(fleet, drones, timeout_s=timeout_s, via=via)

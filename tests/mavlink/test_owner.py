@@ -14,7 +14,7 @@ import pytest
 
 from dronepatrol.mavlink.fleetlink import open_fleet
 from dronepatrol.mavlink.link import M
-from dronepatrol.mavlink.owner import LinkOwner, ensure_owner, find_owner, stop_owner
+from dronepatrol.mavlink.owner import LinkOwner, ensure_owner, find_owner, state_path, stop_owner
 from tests.mavlink.test_link import fleet_of, wait_for
 from tests.sim.conftest import Gcs, make_fleet  # noqa: F401 (fixture)
 
@@ -74,7 +74,7 @@ def test_two_clients_share_one_drone_and_everything_is_recorded(make_fleet, tmp_
     assert meta["drones"][0] == {"name": "drone1", "system_id": 1, "connection": fleet.drones[0].connection,
                                  "tlog": "drone1.tlog"}
     assert meta["start_utc"].endswith("Z") and meta["end_utc"] and meta["dronepatrol_version"]
-    assert find_owner(fleet) is None  # the state file went with the owner
+    assert find_owner(fleet) is None and not state_path(fleet).exists()  # the state file went with the owner
 
 
 def test_detached_owner_is_found_records_on_request_and_stops(make_fleet, tmp_path: Path) -> None:  # noqa: F811
@@ -166,3 +166,21 @@ def test_drone_behind_a_router_on_udpin(make_fleet) -> None:  # noqa: F811
             t.join(2)
         tcp.close()
         udp.close()
+
+
+def test_an_owner_of_another_fleet_file_serves_the_drones_it_holds(make_fleet) -> None:  # noqa: F811
+    from dronepatrol.config import DroneConfig, FleetConfig
+
+    sim = make_fleet(drones=2)
+    full = fleet_of(sim)
+    info = ensure_owner(full, background=False, base_port=0)  # in this process, in threads
+    try:
+        assert info.pid == os.getpid()
+        only = FleetConfig(drones=(DroneConfig(name="bravo", connection=full.drones[1].connection, system_id=2),),
+                           source="other.toml")
+        with open_fleet(only, timeout_s=5) as links:
+            assert links["bravo"].via == info.connection("drone2")
+            assert links["bravo"].heartbeat.get_srcSystem() == 2
+    finally:
+        stop_owner(info)
+    assert not state_path(full).exists()
