@@ -258,6 +258,7 @@ class LinkOwner:
         self._sel = selectors.DefaultSelector()
         self._lock = threading.RLock()
         self._stop = threading.Event()
+        self.done = threading.Event()  # set when serving has ended and everything is closed
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -509,7 +510,10 @@ class LinkOwner:
                         self._control()
                 self._flush()
         finally:
-            self._close_all()
+            try:
+                self._close_all()
+            finally:
+                self.done.set()
 
     def start(self) -> LinkOwner:
         """Serve in a background thread; returns once the ports listen and the state file is written."""
@@ -522,8 +526,9 @@ class LinkOwner:
         self._stop.set()
         with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
+        # an Event, not Thread.join: a join interrupted by Ctrl-C can report a live thread as stopped
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
+            self.done.wait(timeout=10)
 
     def wait_links(self, timeout_s: float) -> dict[str, bool]:
         """Wait up to ``timeout_s`` for a heartbeat from each drone; which answered."""

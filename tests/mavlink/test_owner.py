@@ -184,3 +184,30 @@ def test_an_owner_of_another_fleet_file_serves_the_drones_it_holds(make_fleet) -
     finally:
         stop_owner(info)
     assert not state_path(full).exists()
+
+
+def test_fleet_serve_records_and_ctrl_c_closes_the_recording(make_fleet, tmp_path: Path) -> None:  # noqa: F811
+    import signal
+    import subprocess
+    import sys
+
+    sim = make_fleet()
+    fleet_file = tmp_path / "fleet.toml"
+    fleet_file.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n')
+    proc = subprocess.Popen([sys.executable, "-m", "dronepatrol", "fleet", "serve", "--fleet", str(fleet_file),
+                             "--base-port", "0", "--record", str(tmp_path / "rec")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        from dronepatrol.config import load_fleet
+
+        assert wait_for(lambda: find_owner(load_fleet(fleet_file)) is not None, 15)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "link owner stopped" in err
+    (session,) = (tmp_path / "rec").iterdir()
+    assert json.loads((session / "session.json").read_text())["end_utc"]
+    assert read_tlog(session / "drone1.tlog")[(1, "HEARTBEAT")] >= 1
