@@ -52,6 +52,8 @@ FENCE_TYPE_POLYGON = 4
 FENCE_ACTION_RTL = 1
 TAKEOFF_ALT_M = 5.0
 DEFAULT_LIMITS = PreflightLimits()
+#: Reading a parameter that firmware versions may lack: a short wait, one retry.
+OPTIONAL: dict[str, Any] = {"timeout_s": 0.6, "retries": 1}
 
 T = TypeVar("T")
 #: progress(drone, stage, done, total)
@@ -380,21 +382,21 @@ class DroneStatus:
 
 
 def _signing(link: Any) -> str:
+    """"off", "signed", "unsigned" or "waiting" (the link's health), with any unsigned or badly signed
+    messages counted."""
     health = getattr(link, "health", None)
-    for obj in (health, link):
-        for attr in ("signing", "signing_state"):
-            v = getattr(obj, attr, None)
-            if v is not None and not callable(v):
-                return str(v)
-    return "off"
+    state = str(getattr(health, "signing", "off"))
+    bad = int(getattr(health, "bad_signature_count", 0) or 0)
+    unsigned = int(getattr(health, "unsigned_count", 0) or 0)
+    extra = [f"{unsigned} unsigned"] if unsigned else []
+    extra += [f"{bad} bad signature"] if bad else []
+    return state + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _age(link: Any, fallback: float | None) -> float | None:
-    health = getattr(link, "health", None)
-    for attr in ("last_message_age_s", "age_s", "last_heard_s"):
-        v = getattr(health, attr, None)
-        if isinstance(v, int | float):
-            return float(v)
+    v = getattr(getattr(link, "health", None), "last_msg_age_s", None)
+    if isinstance(v, int | float):
+        return float(v) if math.isfinite(v) else None
     return fallback
 
 
@@ -409,8 +411,8 @@ def gcs_failsafe_params(link: Any, *, fix: bool = False) -> tuple[float | None, 
     the vehicle does not count us (ArduPilot 4.7). Older firmware: (SYSID_MYGCS, None)."""
     lo = ops.get_param(link, "MAV_GCS_SYSID", required=False, retries=1)
     if lo is None:
-        return ops.get_param(link, "SYSID_MYGCS", required=False, retries=1), None
-    hi = ops.get_param(link, "MAV_GCS_SYSID_HI", required=False, retries=1)
+        return ops.get_param(link, "SYSID_MYGCS", required=False, **OPTIONAL), None
+    hi = ops.get_param(link, "MAV_GCS_SYSID_HI", required=False, **OPTIONAL)
     if fix and not gcs_counted(OUR_SYSID, lo, hi):
         if hi is not None:
             hi = ops.set_param(link, "MAV_GCS_SYSID_HI", 255)
@@ -440,7 +442,7 @@ def drone_status(link: Any, record: UploadRecord | None, *, fix_gcs_sysid: bool 
         fence_enable = ops.get_param(link, "FENCE_ENABLE", required=False)
         fs_gcs = ops.get_param(link, "FS_GCS_ENABLE", required=False)
         gcs_lo, gcs_hi = gcs_failsafe_params(link, fix=fix_gcs_sysid)
-        cam1 = ops.get_param(link, "CAM1_TYPE", required=False, retries=1)
+        cam1 = ops.get_param(link, "CAM1_TYPE", required=False, **OPTIONAL)
         board = {mt: ops.download_list(link, mt).items for mt in (0, 1, 2)}
         _texts(text_sub, texts)
         age = _age(link, 0.0)  # the downloads just answered
