@@ -77,6 +77,11 @@ def _float(v: float) -> float:
     return v
 
 
+def _throttle(v: float) -> float:
+    """DO_CHANGE_SPEED param3, as ArduCopter 4.7 SITL reads it back: 0 or less is -1 (no change)."""
+    return float(max(-128, min(127, int(v)))) if (math.isfinite(v) and v > 0) else -1.0
+
+
 _U8, _I8, _U16, _I16 = _trunc(0, 255), _trunc(-128, 127), _trunc(0, 65535), _trunc(-32768, 32767)
 
 #: How ArduCopter keeps param1..param4 of each mission command (AP_Mission's conversions); a param
@@ -98,7 +103,7 @@ STORED_PARAMS: dict[int, dict[int, Callable[[float], float]]] = {
     114: {1: _float},
     115: {1: _float, 2: _float, 3: _I8, 4: _U8},
     177: {1: _U16, 2: _I16},
-    178: {1: _U8, 2: _float, 3: _U8},
+    178: {1: _U8, 2: _float, 3: _throttle},
     179: {1: _U16},
     181: {1: _U8, 2: _U8},
     183: {1: _U8, 2: _U16},
