@@ -323,6 +323,13 @@ def start(
     names = _names(drones)
     order = [d.name for d in select_drones(fleet, names)]
     _confirm(f"Start the missions of {', '.join(order)} (they will take off)?", yes)
+    from dronepatrol.mavlink.owner import find_owner
+
+    if find_owner(fleet) is None:
+        console.print("[yellow]warning:[/] no link owner is running: when this command ends the drones hear no "
+                      "ground station, and their GCS failsafe brings them home after FS_GCS_TIMEOUT seconds. "
+                      "Keep 'dronepatrol fleet serve' (or 'telemetry watch') running during the flight.",
+                      soft_wrap=True)
     limits = PreflightLimits(min_battery_pct=min_battery)
     with _links(fleet, names, wait) as (links, link_errors):
         if link_errors:

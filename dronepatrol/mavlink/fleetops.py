@@ -51,6 +51,10 @@ FENCE_TYPE_POLYGON = 4
 #: FENCE_ACTION 0 only reports a breach; 1 is RTL (or land).
 FENCE_ACTION_RTL = 1
 TAKEOFF_ALT_M = 5.0
+#: Largest fence ArduCopter 4.7 SITL stores, bytes in planning.fence's accounting (measured: one
+#: 68-vertex polygon, 551 bytes, is stored; 70 vertices, 567 bytes, get MAV_MISSION_ERROR; 72 get
+#: NO_SPACE; 4 + 15 x 4 vertices, 549 bytes, is stored, 4 + 16 x 4, 583 bytes, is not).
+MEASURED_FENCE_STORAGE_BYTES = 551
 DEFAULT_LIMITS = PreflightLimits()
 #: Reading a parameter that firmware versions may lack: a short wait, one retry.
 OPTIONAL: dict[str, Any] = {"timeout_s": 0.6, "retries": 1}
@@ -178,15 +182,20 @@ def capacity_problems(mission: Mission, *, max_mission_items: int | None = None,
                       fence_storage_bytes: int | None = None) -> list[str]:
     """Why ``mission`` does not fit the drone (checked before anything is sent; empty: it fits).
 
-    Limits: ArduCopter SITL's 650 mission items (home included) and the fence storage the planner
-    plans within (:mod:`dronepatrol.planning.fence`).
+    Limits: ArduCopter SITL's 650 mission items (home included) and the fence storage, the smaller
+    of what the planner plans within (:mod:`dronepatrol.planning.fence`) and what ArduCopter 4.7
+    SITL was measured to store (:data:`MEASURED_FENCE_STORAGE_BYTES`). ArduPilot reports neither
+    limit before an upload (FENCE_TOTAL counts what is stored), hence the constants.
     """
     from dronepatrol.planning.checks import MAX_MISSION_ITEMS
     from dronepatrol.planning.fence import FENCE_STORAGE_BYTES, MAX_POLYGON_VERTICES
     from dronepatrol.planning.fence import fence_storage_bytes as need_bytes
 
     limit_items = MAX_MISSION_ITEMS if max_mission_items is None else max_mission_items
-    limit_bytes = FENCE_STORAGE_BYTES if fence_storage_bytes is None else fence_storage_bytes
+    if fence_storage_bytes is None:
+        limit_bytes = min(FENCE_STORAGE_BYTES, MEASURED_FENCE_STORAGE_BYTES)
+    else:
+        limit_bytes = fence_storage_bytes
     out = []
     n = len(mission.items) + 1
     if n > limit_items:

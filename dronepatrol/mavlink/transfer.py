@@ -53,7 +53,7 @@ LIST_NAMES = {0: "mission", 1: "fence", 2: "rally"}
 #: What each list holds on ArduCopter (named in NO_SPACE messages).
 LIMIT_HINTS = {
     0: "ArduCopter SITL stores at most 650 mission items, home included",
-    1: "a flight controller's fence storage is small (ArduCopter SITL: about 64 fence items)",
+    1: "fence storage is small: ArduCopter 4.7 SITL stores about 550 bytes, e.g. one 68-vertex polygon",
     2: "ArduCopter keeps few rally points (RALLY_TOTAL)",
 }
 _PARAM_FIELDS = {6: "param1", 7: "param2", 8: "param3", 9: "param4", 10: "latitude (param5)",
