@@ -217,3 +217,7 @@ def keys_install(
                 link.close()
     if json_out:
         emit_json({"installed": results})
+
+
+# the flight commands (status, upload, start, pause, resume, rtl, land) register themselves on ``app``
+from dronepatrol.cli import fleet_ops  # noqa: E402, F401

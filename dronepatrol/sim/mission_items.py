@@ -60,6 +60,8 @@ _KINDS: dict[str, Callable[[float], float]] = {
     "f32": f32,
     "sign1": lambda v: -1.0 if (math.isfinite(v) and v < 0) else 1.0,
     "pos01": lambda v: 1.0 if (math.isfinite(v) and v > 0) else 0.0,
+    # DO_CHANGE_SPEED throttle: observed on ArduCopter 4.7 SITL, 0 (and -1) come back -1 ("no change")
+    "thr": lambda v: float(to_int(v, -128, 127)) if (math.isfinite(v) and v > 0) else -1.0,
 }
 
 
@@ -103,7 +105,7 @@ COMMANDS: dict[int, CommandSpec] = {
         "CondYaw", (("param1", "f32"), ("param2", "f32"), ("param3", "i8"), ("param4", "u8"))
     ),
     M.MAV_CMD_DO_JUMP: CommandSpec("Jump", (("param1", "u16"), ("param2", "i16"))),
-    M.MAV_CMD_DO_CHANGE_SPEED: CommandSpec("ChangeSpeed", (("param1", "u8"), ("param2", "f32"), ("param3", "u8"))),
+    M.MAV_CMD_DO_CHANGE_SPEED: CommandSpec("ChangeSpeed", (("param1", "u8"), ("param2", "f32"), ("param3", "thr"))),
     M.MAV_CMD_DO_SET_HOME: CommandSpec("SetHome", (("param1", "u16"),), True),
     M.MAV_CMD_DO_SET_RELAY: CommandSpec("SetRelay", (("param1", "u8"), ("param2", "u8"))),
     M.MAV_CMD_DO_SET_SERVO: CommandSpec("SetServo", (("param1", "u8"), ("param2", "u16"))),
