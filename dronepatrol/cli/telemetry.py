@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -18,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from dronepatrol.cli.options import JsonOpt
+from dronepatrol.cli.options import FleetOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, _clean, console, emit_json
 from dronepatrol.formats.track_formats import TRACK_FORMATS
 
@@ -32,6 +33,14 @@ TrackFormatName = Enum("TrackFormatName", {k: k for k in TRACK_FORMATS}, type=st
 
 #: Live view refresh period (4 Hz).
 FRAME_S = 0.25
+
+DronesNamesOpt = Annotated[
+    str | None, typer.Option("--drones", metavar="A,B", help="Only these drones (names from the fleet file).")
+]
+DurationOpt = Annotated[
+    float | None, typer.Option("--duration", min=0.0, help="Stop after this many seconds (default: until Ctrl-C).")
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each drone's heartbeat.")]
 
 TlogsArg = Annotated[list[Path], typer.Argument(help="Recordings (.tlog), one drone each.", show_default=False)]
 
@@ -156,3 +165,167 @@ def export(
     for t in tracks:
         if not t.fixes:
             warn(f"{t.source}: no positions recorded for {t.drone}")
+
+
+def _names(drones: str | None) -> list[str] | None:
+    if drones is None:
+        return None
+    names = [n.strip() for n in drones.split(",") if n.strip()]
+    if not names:
+        from dronepatrol.errors import UsageError
+
+        raise UsageError("--drones: give drone names separated by commas, e.g. --drones drone1,drone3")
+    return names
+
+
+class _StopOnSignals:
+    """SIGTERM and SIGHUP (terminal closed) stop a command as Ctrl-C does, so its recording is
+    closed cleanly; the previous handlers come back afterwards."""
+
+    def __enter__(self) -> _StopOnSignals:
+        import signal
+
+        def stop(_signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        self._old = {}
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None and threading.current_thread() is threading.main_thread():
+                self._old[sig] = signal.signal(sig, stop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+class _Recording:
+    """A recording by the link owner for the life of a command: started (or joined) on enter,
+    closed on exit unless it was already running before; the owner is stopped if we started it."""
+
+    def __init__(self, fleet: object, record_dir: Path) -> None:
+        self.fleet, self.record_dir = fleet, record_dir
+        self.info = None
+        self.session: Path | None = None
+        self._own_owner = self._own_session = False
+
+    def __enter__(self) -> _Recording:
+        from dronepatrol.mavlink.owner import ensure_owner, find_owner
+
+        before = find_owner(self.fleet)
+        try:
+            self.info = ensure_owner(self.fleet, record_dir=self.record_dir)
+        except KeyboardInterrupt:  # stopped while the owner was starting: do not leave it behind
+            started = find_owner(self.fleet) if before is None else None
+            if started is not None:
+                from dronepatrol.mavlink.owner import stop_owner
+
+                stop_owner(started)
+            raise
+        self._own_owner = before is None
+        self._own_session = before is None or before.recording is None
+        self.session = Path(self.info.recording) if self.info.recording else None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from dronepatrol.mavlink.owner import stop_owner, stop_recording
+
+        if self.info is None:
+            return
+        if self._own_owner:
+            stop_owner(self.info)  # closes the recording cleanly
+        elif self._own_session:
+            stop_recording(self.info)
+
+
+def _session_summary(session: Path | None) -> dict:
+    if session is None:
+        return {}
+    files = sorted(session.glob("*.tlog"))
+    return {"session": str(session), "files": [str(f) for f in files],
+            "bytes": {f.stem: f.stat().st_size for f in files if f.exists()}}
+
+
+@app.command()
+def watch(
+    record: Annotated[Path | None, typer.Option("--record", metavar="DIR",
+                                                help="Also record every drone to DIR/<UTC>/<drone>.tlog.")] = None,
+    fleet_path: FleetOpt = None,
+    drones: DronesNamesOpt = None,
+    duration: DurationOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Live table of the drones (4 Hz): link, mode, battery, GPS, mission, photos, fence, endurance.
+
+    Alerts (link lost, battery low, fence breach, pre-arm failures, failsafes) stand out below the
+    table, then each drone's latest message. Without a terminal (or with --json): one JSON line
+    per update. Ctrl-C stops (exit 0) after closing the recording.
+    """
+    import contextlib
+
+    from dronepatrol.config import load_fleet
+    from dronepatrol.mavlink.fleetlink import open_fleet, select_drones
+    from dronepatrol.mavlink.tracks import watch_views
+
+    fleet = load_fleet(fleet_path)
+    names = _names(drones)
+    chosen = select_drones(fleet, names)
+    end = None if duration is None else time.monotonic() + duration
+    recording: _Recording | None = None
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_StopOnSignals())
+            if record is not None:
+                recording = stack.enter_context(_Recording(fleet, record))
+                say(f"recording to {escape(str(recording.session))}")
+            links = stack.enter_context(open_fleet(fleet, names, timeout_s=timeout))
+            title = "dronepatrol watch" + (f"  rec {recording.session.name}" if recording and recording.session
+                                           else "")
+            views = watch_views(links, chosen, frame_s=FRAME_S,
+                                stop=None if end is None else (lambda: time.monotonic() >= end))
+            try:
+                show_views(views, json_out=json_out, title=title)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                views.close()
+    except KeyboardInterrupt:
+        pass
+    if recording is not None and recording.session is not None:
+        say(f"recording closed: {escape(str(recording.session))}")
+
+
+@app.command("record")
+def record_cmd(
+    out_dir: Annotated[Path, typer.Argument(metavar="DIR", help="Where sessions go: DIR/<UTC>/<drone>.tlog.")],
+    duration: DurationOpt = None,
+    fleet_path: FleetOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Record every drone's link, both directions, until Ctrl-C or --duration.
+
+    The link owner records, so what any other command sends meanwhile is in the recording too.
+    Files: DIR/<UTC>/<drone>.tlog (standard tlog, opens in Mission Planner and MAVExplorer) and
+    session.json. Recording goes on across link loss; Ctrl-C closes it (exit 0).
+    """
+    from dronepatrol.config import load_fleet
+
+    fleet = load_fleet(fleet_path)
+    with _StopOnSignals(), _Recording(fleet, out_dir) as rec:
+        say(f"recording to {escape(str(rec.session))}" + ("" if duration else "; Ctrl-C stops"))
+        try:
+            if duration is None:
+                while True:
+                    time.sleep(3600)
+            else:
+                time.sleep(duration)
+        except KeyboardInterrupt:
+            pass
+    summary = _session_summary(rec.session)
+    if json_out:
+        emit_json(summary)
+    say(f"recording closed: {escape(str(rec.session))} ("
+        + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in summary.get("bytes", {}).items()) + ")")

@@ -21,11 +21,12 @@ logged warning naming the byte offset, and is kept in ``Track.warnings``.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,3 +291,55 @@ def replay_views(paths: Sequence[str | Path], *, step_s: float = 0.25,
         last_t = t
     if last_t is not None:
         yield state.view(last_t)
+
+
+# ----------------------------------------------------------------------------- live
+
+#: How often HOME_POSITION is asked for (MAV_CMD_REQUEST_MESSAGE) until known, then afterwards
+#: (home moves when the vehicle arms), seconds. ArduCopter does not stream it.
+HOME_ASK_S = (2.0, 30.0)
+MAV_CMD_REQUEST_MESSAGE = 512
+MSG_ID_HOME_POSITION = 242
+
+
+def watch_views(links: dict[str, Any], drones: Sequence[Any], *, frame_s: float = 0.25,
+                stop: Callable[[], bool] | None = None) -> Iterator[FleetView]:
+    """Fleet views every ``frame_s`` seconds from live links (``open_fleet``'s ``DroneLink``s),
+    for ``drones`` (fleet file entries: name, system_id, cruise_speed_m_s, endurance_min).
+
+    Link ages come from each link's health; HOME_POSITION is requested until it is known. Runs
+    until ``stop()`` is true (or forever); subscriptions are closed when the generator ends.
+    """
+    state = FleetState(DroneState(d.name, d.system_id, cruise_speed_m_s=d.cruise_speed_m_s,
+                                  endurance_min=d.endurance_min) for d in drones if d.name in links)
+    subs = {name: links[name].subscribe(set(DECODERS)) for name in state.drones}
+    next_home = dict.fromkeys(subs, 0.0)
+    try:
+        next_frame = time.monotonic()
+        while stop is None or not stop():
+            now_wall = time.time()
+            mono = time.monotonic()
+            for name, sub in subs.items():
+                while (msg := sub.get(0)) is not None:
+                    for s in samples_of(msg, now_wall):
+                        state.apply(name, s)
+                if mono >= next_home[name]:
+                    link = links[name]
+                    with contextlib.suppress(Exception):  # a link down loses the request: asked again
+                        link.send(link.mav.command_long_encode(link.system_id, 1, MAV_CMD_REQUEST_MESSAGE, 0,
+                                                               MSG_ID_HOME_POSITION, 0, 0, 0, 0, 0, 0))
+                    next_home[name] = mono + HOME_ASK_S[state.drones[name].home is not None]
+            ages = {}
+            for name in subs:
+                age = links[name].health.last_msg_age_s
+                ages[name] = None if age == float("inf") else age
+            yield state.view(time.time(), link_ages=ages)
+            next_frame += frame_s
+            delay = next_frame - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_frame = time.monotonic()
+    finally:
+        for sub in subs.values():
+            sub.close()

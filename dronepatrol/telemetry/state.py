@@ -229,9 +229,12 @@ class DroneState:
             self._failsafe = None if "cleared" in low else (t, rec.text)
 
     # ------------------------------------------------------------------ view
-    def view(self, now_s: float) -> DroneView:
-        """What to show at ``now_s`` (same clock as the samples' ``t_rx_s``)."""
+    def view(self, now_s: float, *, link_age_s: float | None = None) -> DroneView:
+        """What to show at ``now_s`` (same clock as the samples' ``t_rx_s``); ``link_age_s``, when
+        the link measures it, replaces the age of the last sample."""
         age = None if self.last_rx_s is None else max(0.0, now_s - self.last_rx_s)
+        if link_age_s is not None:
+            age = link_age_s
         link = "waiting" if age is None else ("lost" if age > LINK_LOST_S else "ok")
         hb, pos, bat, gps = self.heartbeat, self.position, self.battery, self.gps
         dist = None
@@ -328,5 +331,8 @@ class FleetState:
         """Give ``sample`` (heard on drone ``name``'s link or log) to that drone."""
         return self.drones[name].apply(sample)
 
-    def view(self, now_s: float) -> FleetView:
-        return FleetView(t_s=now_s, drones=tuple(d.view(now_s) for d in self.drones.values()))
+    def view(self, now_s: float, *, link_ages: dict[str, float | None] | None = None) -> FleetView:
+        """Every drone's view at ``now_s`` (``link_ages`` by name, see :meth:`DroneState.view`)."""
+        ages = link_ages or {}
+        return FleetView(t_s=now_s, drones=tuple(d.view(now_s, link_age_s=ages.get(n))
+                                                 for n, d in self.drones.items()))
