@@ -44,17 +44,22 @@ def _logs(paths: list[Path]) -> list[Path]:
 
 
 def _read_tracks(paths: list[Path]) -> list:
-    from dronepatrol.fsutil import read_input_bytes
-
+    """Every vehicle's track in the logs (telemetry's reader), warning where a log's times are
+    the laptop's receive times rather than the vehicle's clock."""
     try:
-        from dronepatrol.mavlink.tracks import read_track
+        from dronepatrol.mavlink import tracks as reader
     except ImportError:  # pragma: no cover - until the telemetry reader is merged
         raise UsageError("reading .tlog files needs dronepatrol.mavlink.tracks (the telemetry reader), "
                          "which this build lacks") from None
+    read_all = getattr(reader, "read_tracks", None)
     tracks = []
     for p in _logs(paths):
-        read_input_bytes(p, what="a flight log (.tlog)")[:0]  # exists and is readable, or exit 3
-        tracks.append(read_track(p))
+        tracks.extend(read_all(p) if read_all is not None else [reader.read_track(p)])
+    for t in tracks:
+        if t.fixes and t.time_source != "vehicle":
+            console.print(f"[yellow]warning:[/] {escape(t.source or t.drone)}: {t.drone}'s times are partly or all "
+                          "the laptop's receive times (no SYSTEM_TIME from the vehicle): positions may be off by the "
+                          "link delay", soft_wrap=True)
     return tracks
 
 
