@@ -24,7 +24,7 @@ from dronepatrol.errors import UsageError
 from dronepatrol.formats.manifest import manifest_csv, manifest_json, photos_geojson
 from dronepatrol.fsutil import atomic_write_bytes, atomic_write_text
 from dronepatrol.geotag.locate import GroupReport, PhotoTime, Placement, Problem, TaggedPhoto, locate
-from dronepatrol.photos.exif import ExifProblem, PhotoExif, gps_ifd, load_exif, photo_exif, with_gps
+from dronepatrol.photos.exif import ExifProblem, PhotoExif, add_gps, gps_ifd, load_exif, photo_exif
 from dronepatrol.photos.jpeg import JpegError, exif_parts, exif_segment, read_exif_payload
 from dronepatrol.planning.camera import CAMERAS, Camera
 from dronepatrol.telemetry.model import Track
@@ -142,10 +142,10 @@ def write_copy(src: Path, dst: Path, placement: Placement, *, fsync: bool = True
     Raises :class:`ExifProblem` / :class:`JpegError` / OSError; nothing is written then."""
     data = src.read_bytes()
     sha_orig = hashlib.sha256(data).hexdigest()
-    exif = load_exif(exif_segment(data))
+    payload = exif_segment(data)
     gps = gps_ifd(lat=placement.lat, lon=placement.lon, alt_amsl_m=placement.alt_amsl_m,
                   t_utc_s=placement.t_s, heading_deg=placement.heading_deg)
-    parts = exif_parts(data, with_gps(exif, gps))
+    parts = exif_parts(data, add_gps(payload, gps))
     # everything from SOS on is a view of the original: the image data cannot change
     sha = hashlib.sha256()
     for part in parts:
