@@ -8,7 +8,8 @@ extra hand shots. Prints, measured in the same run:
 
 - ``photos geotag`` throughput (read EXIF, align, interpolate, hash both files, insert GPS, check the
   image data, atomic write, manifests) next to the raw cost of ``piexif.insert(exif, src, dst)`` on
-  the same files (target: ratio >= 0.8);
+  the same files (target: ratio >= 0.8), and next to raw insert plus the two SHA-256 passes the
+  manifest needs (so the ratio shows what the pipeline adds beyond that); all until on disk;
 - ``exiftool -geotag`` on the same photos with a GPX of the fixes and the true offset given,
   where exiftool is installed (Debian package libimage-exiftool-perl), else says it is skipped;
 - position error of the written GPS tags (read back from the copies) against the true position
@@ -177,7 +178,16 @@ def main() -> int:
         # Raw piexif insert of a GPS block into every photo, same files, same disk, until the copies
         # are on disk (os.sync: photos geotag fsyncs each copy). Best of --rounds rounds each, alternating.
         gps = piexif.dump({"GPS": gps_ifd(lat=16.05, lon=103.65, alt_amsl_m=210.0, t_utc_s=START, heading_deg=90.0)})
-        raw_s = ours_s = math.inf
+        raw_s = ours_s = hashed_s = math.inf
+
+        def insert_hashed(src: Path, dst: Path) -> None:  # the least work a manifest with both hashes needs
+            data = src.read_bytes()
+            hashlib.sha256(data).digest()
+            buf = io.BytesIO()
+            piexif.insert(gps, data, buf)
+            hashlib.sha256(buf.getbuffer()).digest()
+            dst.write_bytes(buf.getbuffer())
+
         for _round in range(args.rounds):
             shutil.rmtree(tmp / "raw", ignore_errors=True)
             shutil.rmtree(tmp / "out", ignore_errors=True)
@@ -189,6 +199,14 @@ def main() -> int:
             os.sync()
             raw_s = min(raw_s, time.perf_counter() - t0)
             shutil.rmtree(tmp / "raw")
+            (tmp / "raw").mkdir()
+            os.sync()
+            t0 = time.perf_counter()
+            for p in paths:
+                insert_hashed(p, tmp / "raw" / p.name)
+            os.sync()
+            hashed_s = min(hashed_s, time.perf_counter() - t0)
+            shutil.rmtree(tmp / "raw")
             os.sync()
             t0 = time.perf_counter()
             res = geotag_photos(tmp / "photos", [track], tmp / "out", workers=args.workers)
@@ -197,15 +215,12 @@ def main() -> int:
         raw_rate = len(paths) / raw_s
         ours_rate = len(paths) / ours_s
         ratio = ours_rate / raw_rate
-        h0 = time.perf_counter()
-        for p in paths[:100]:
-            hashlib.sha256(p.read_bytes()).digest()
-        sha_ms = (time.perf_counter() - h0) / min(100, len(paths)) * 1000
-        print(f"(SHA-256 of one photo, which the manifest needs twice per photo: {sha_ms:.2f} ms; one raw insert: "
-              f"{raw_s / len(paths) * 1000:.2f} ms)")
         (g,) = res.groups
         print(f"photos geotag: {ours_rate:.1f} photos/s ({ours_s:.2f} s); raw piexif.insert: {raw_rate:.1f} photos/s "
               f"({raw_s:.2f} s); ratio {ratio:.2f} (target >= 0.8) {'OK' if ratio >= 0.8 else 'MISSED'}")
+        hashed_rate = len(paths) / hashed_s
+        print(f"  raw piexif.insert + SHA-256 of original and copy (the least a manifest needs): {hashed_rate:.1f} "
+              f"photos/s; photos geotag / that: {ours_rate / hashed_rate:.2f}")
         print(f"offset found {g.offset_s:+.3f} s (true {-CLOCK_OFFSET_S:+.3f} s), {g.matched} photos matched, "
               f"{len(g.unmatched_photos)} hand photos interpolated, {len(g.unmatched_triggers)} triggers without a "
               f"photo, residuals median {g.residual_median_s:.3f} s, max {g.residual_max_s:.3f} s")
