@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from dronepatrol import __version__
-from dronepatrol.cli import mission, photos, plan, zone
+from dronepatrol.cli import fleet, mission, photos, plan, telemetry, zone
 from dronepatrol.cli.output import configure_logging, console
 from dronepatrol.cli.sim import sim
 from dronepatrol.errors import DronePatrolError
@@ -51,6 +51,8 @@ def main(
 app.add_typer(zone.app, name="zone")
 app.add_typer(plan.app, name="plan")
 app.add_typer(mission.app, name="mission")
+app.add_typer(fleet.app, name="fleet")
+app.add_typer(telemetry.app, name="telemetry")
 app.add_typer(photos.app, name="photos")
 app.command("sim")(sim)
 
