@@ -105,7 +105,7 @@ def geotag(
     result = _run(geotag_photos, photos, tracks, out, offset_s=offset_s, tz_s=tz_s, drone=drone, fleet=fleet_cfg,
                   workers=workers)
     if json_out:
-        emit_json(result.summary())
+        emit_json(result.document())
     _print(result)
     if not result.tagged:
         reasons = Counter(p.reason for p in result.problems).most_common(1)
@@ -130,27 +130,32 @@ def _run(fn, *args, **kw):
         return fn(*args, progress=progress, **kw)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _print(result) -> None:
     for g in result.groups:
-        who = g.drone or "unassigned"
+        who = g.drone or "no drone"
+        head = escape(g.group if g.group == g.drone else f"{g.group} ({who})")
         if g.offset_source == "auto":
             res = "" if g.residual_max_s is None else (f", residuals median {g.residual_median_s:.2f} s, "
                                                         f"max {g.residual_max_s:.2f} s")
-            info(f"{escape(g.group)}: {who}, camera clock offset {g.offset_s:+.2f} s (from camera triggers), "
-                 f"{g.matched} of {g.photos} photos matched{res}")
+            info(f"{head}: camera clock offset {g.offset_s:+.2f} s (from camera triggers), "
+                 f"{g.matched} of {_n(g.photos, 'photo')} matched{res}")
         elif g.offset_source == "given":
-            info(f"{escape(g.group)}: {who}, offset {g.offset_s:+.2f} s given, {g.photos} photos interpolated")
+            info(f"{head}: offset {g.offset_s:+.2f} s given, {_n(g.photos, 'photo')} placed along the track")
         if g.unmatched_photos:
-            info(f"  {len(g.unmatched_photos)} photos without a trigger: "
+            info(f"  {_n(len(g.unmatched_photos), 'photo')} without a trigger, placed along the track: "
                  f"{escape(', '.join(g.unmatched_photos[:5]))}{' ...' if len(g.unmatched_photos) > 5 else ''}")
         if g.unmatched_triggers:
             shown = ", ".join(str(i) for i in g.unmatched_triggers[:10])
-            info(f"  {len(g.unmatched_triggers)} triggers without a photo (img_idx {shown}"
+            info(f"  {_n(len(g.unmatched_triggers), 'trigger')} without a photo (img_idx {shown}"
                  f"{' ...' if len(g.unmatched_triggers) > 10 else ''})")
         for w in g.warnings:
             console.print(f"  [yellow]warning:[/] {escape(w)}", soft_wrap=True)
     for p in result.problems:
         console.print(f"[yellow]not tagged:[/] {escape(p.key)}: {escape(p.reason)}", soft_wrap=True)
     colour = "green" if result.tagged else "red"
-    info(f"[{colour}]{len(result.tagged)} of {result.photos} photos geotagged[/] into {escape(str(result.out_dir))}"
-         + (f" ({len(result.problems)} not tagged)" if result.problems else ""))
+    info(f"[{colour}]{len(result.tagged)} of {_n(result.photos, 'photo')} geotagged[/] into "
+         f"{escape(str(result.out_dir))}" + (f" ({len(result.problems)} not tagged)" if result.problems else ""))

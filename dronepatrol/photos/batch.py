@@ -69,10 +69,16 @@ class BatchResult:
     files: tuple[Path, ...]
 
     def summary(self) -> dict:
-        """The ``--json`` summary (also ``manifest.json`` without the per-photo list)."""
+        """The run summary: counts, per-group offsets and residuals, problems, files."""
         from dronepatrol.formats.manifest import summary_dict
 
         return summary_dict(self)
+
+    def document(self) -> dict:
+        """What ``manifest.json`` and ``--json`` hold: the summary and every photo's row."""
+        from dronepatrol.formats.manifest import document
+
+        return document(self)
 
 
 def find_photos(root: Path, *, exclude: Path | None = None) -> list[Path]:

@@ -42,7 +42,7 @@ def test_geotag_drone_folder(cli, tmp_path, tracks):
     r = cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out, "--json")
     assert r.exit_code == 0, r.stderr
     assert "camera clock offset -37.00 s (from camera triggers)" in r.stderr
-    assert "1 triggers without a photo (img_idx 4)" in r.stderr
+    assert "1 trigger without a photo (img_idx 4)" in r.stderr
     assert "not tagged: drone1/broken.jpg" in r.stderr and "not tagged: drone1/notime.jpg: no EXIF DateTimeOriginal" \
         in r.stderr
     n = len(tr.triggers) - 1
@@ -51,6 +51,9 @@ def test_geotag_drone_folder(cli, tmp_path, tracks):
     assert summary["tagged"] == n and summary["failed"] == 2 and summary["methods"] == {"trigger": n}
     assert summary["groups"][0]["offset_s"] == pytest.approx(-37.0, abs=0.01)
     assert summary["groups"][0]["unmatched_triggers"] == [4]
+    per_photo = {row["file"]: row for row in summary["rows"]}
+    assert per_photo["drone1/IMG_0001.JPG"]["residual_s"] == pytest.approx(0.0, abs=0.01)
+    assert "DateTimeOriginal" in per_photo["drone1/notime.jpg"]["problem"]
     assert digest(photos) == before  # originals untouched
     trig = {t.index: t for t in tr.triggers}
     rows = list(csv.DictReader((out / "manifest.csv").open()))
