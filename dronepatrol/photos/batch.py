@@ -245,9 +245,13 @@ def geotag_photos(
         problems.extend(result.problems if result else ())
         by_key = {s.rel: s for s in scanned}
         cameras = {t.key: t.camera for t in times}
+        originals = {p.resolve() for p in paths}
 
         def write(p: Placement) -> TaggedPhoto | Problem:
             src = by_key[p.key].path
+            if (out_dir / p.key).resolve() in originals:  # PHOTOS nested inside OUT
+                return Problem(key=p.key, reason=f"its copy would overwrite the original {out_dir / p.key}; "
+                               "choose an -o folder outside the photos")
             try:
                 sha_o, sha_c = write_copy(src, out_dir / p.key, p, fsync=False)
             except (ExifProblem, JpegError) as exc:

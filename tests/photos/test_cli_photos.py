@@ -141,3 +141,18 @@ def test_rerun_overwrites_own_copies(cli, tmp_path, tracks):
     first = digest(out)
     assert cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out).exit_code == 0
     assert digest(out) == first  # deterministic, and the second run replaced its own copies
+
+
+def test_copy_never_overwrites_an_original(cli, tmp_path, tracks):
+    """PHOTOS inside OUT, laid out so that a copy's path is another original's path."""
+    tr = tracks["tracks"][0]
+    out = tmp_path / "mission"
+    photos = out / "cards"
+    write_photos(photos / "cards", tr, clock_offset_s=0.0)  # mission/cards/cards/IMG_0001.JPG ...
+    write_photos(photos, tr, clock_offset_s=0.0)  # mission/cards/IMG_0001.JPG: where a copy would go
+    before = digest(photos)
+    r = cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert digest(photos) == before
+    problems = {p["file"]: p["reason"] for p in r.json["problems"]}
+    assert "cards/IMG_0001.JPG" in problems and "would overwrite the original" in problems["cards/IMG_0001.JPG"]
