@@ -156,3 +156,19 @@ def test_copy_never_overwrites_an_original(cli, tmp_path, tracks):
     assert digest(photos) == before
     problems = {p["file"]: p["reason"] for p in r.json["problems"]}
     assert "cards/IMG_0001.JPG" in problems and "would overwrite the original" in problems["cards/IMG_0001.JPG"]
+
+
+def test_camera_preset_from_exif_then_fleet_then_default():
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.photos.batch import camera_for
+    from dronepatrol.photos.exif import PhotoExif
+
+    def exif(model):
+        return PhotoExif(t_s=0.0, local="", subsecond=True, tz_s=0.0, make="DJI", model=model, serial="", has_gps=False)
+
+    drone1 = DroneConfig(name="drone1", connection="tcp:x:1", system_id=1, camera="sony-a6000-16mm")
+    fleet = FleetConfig(drones=(drone1,))
+    assert camera_for(exif("M3E"), "drone1", fleet).name == "dji-mavic3e"
+    assert camera_for(exif("FC6310R"), None, None).name == "dji-phantom4rtk"
+    assert camera_for(exif("SimCam 1600"), "drone1", fleet).name == "sony-a6000-16mm"
+    assert camera_for(exif("SimCam 1600"), None, fleet).name == "dji-mavic3e"
