@@ -104,6 +104,9 @@ def geotag(
     tracks = _read_tracks(log)
     result = _run(geotag_photos, photos, tracks, out, offset_s=offset_s, tz_s=tz_s, drone=drone, fleet=fleet_cfg,
                   workers=workers)
+    if result.photos == 0:
+        raise InputError(f"{photos}: no JPEG photos (.jpg, .jpeg) found; give the folder the drones' photos "
+                         "were copied to")
     if json_out:
         emit_json(result.document())
     _print(result)

@@ -233,7 +233,8 @@ def geotag_photos(
         if progress is not None:
             progress(phase, done, total)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         scanned = []
         for k, s in enumerate(pool.map(lambda p: scan_photo(photos_dir, p, tz_s), paths), 1):
             scanned.append(s)
@@ -267,6 +268,8 @@ def geotag_photos(
             (tagged if isinstance(res, TaggedPhoto) else problems).append(res)
             tick("writing", k)
         sync_files([out_dir / t.placement.key for t in tagged], pool)  # copies on disk before the manifest
+    finally:  # Ctrl-C: drop the queued photos, finish the ones being written
+        pool.shutdown(wait=True, cancel_futures=True)
     order = {s.rel: k for k, s in enumerate(scanned)}
     problems.sort(key=lambda p: order.get(p.key, -1))
     partial = BatchResult(out_dir=out_dir, photos=total, tagged=tuple(tagged), problems=tuple(problems),

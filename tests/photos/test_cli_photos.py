@@ -127,9 +127,12 @@ def test_no_triggers_asks_for_offset(cli, tmp_path, tracks):
     assert r.exit_code == 2 and "give --offset SECONDS" in r.stderr
 
 
-def test_missing_photos_folder(cli, tmp_path, tracks):
+def test_missing_or_empty_photos_folder(cli, tmp_path, tracks):
     r = cli("photos", "geotag", tmp_path / "nope", "--log", "x.tlog", "-o", tmp_path / "out")
     assert r.exit_code == 2 and "no such folder" in r.stderr
+    (tmp_path / "empty").mkdir()
+    r = cli("photos", "geotag", tmp_path / "empty", "--log", "x.tlog", "-o", tmp_path / "out")
+    assert r.exit_code == 3 and "no JPEG photos (.jpg, .jpeg) found" in r.stderr
 
 
 def test_rerun_overwrites_own_copies(cli, tmp_path, tracks):
