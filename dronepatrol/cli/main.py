@@ -12,6 +12,7 @@ from rich.markup import escape
 from dronepatrol import __version__
 from dronepatrol.cli import mission, photos, plan, zone
 from dronepatrol.cli.output import configure_logging, console
+from dronepatrol.cli.report import report
 from dronepatrol.cli.sim import sim
 from dronepatrol.errors import DronePatrolError
 
@@ -53,6 +54,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(mission.app, name="mission")
 app.add_typer(photos.app, name="photos")
 app.command("sim")(sim)
+app.command("report")(report)
 
 
 def _lift_verbosity(argv: list[str]) -> tuple[list[str], int]:

@@ -1,0 +1,98 @@
+"""Photo thumbnails (about 200 px) for the report's popups.
+
+Few photos: each thumbnail is embedded in the page as a ``data:`` URL, so the page is one file.
+Many photos: they are written to ``REPORT_files/thumbs/`` beside the page (the page would
+otherwise grow by ~10 KB a photo) and the popups link them relatively. A thumbnail already there
+for the same photo (path, size and modification time in its name) is reused, so building the
+report again after a new day's flights only makes the new ones. JPEGs are decoded at reduced
+size (``Image.draft``: the JPEG's own DCT scaling), which is what makes thousands affordable.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from dronepatrol.fsutil import atomic_write_bytes
+from dronepatrol.reporting.model import Photo
+
+THUMB_PX = 200
+#: Up to this many thumbnails are embedded in the page; more go to ``REPORT_files/``.
+EMBED_MAX = 60
+QUALITY = 70
+
+
+def files_dir(page: Path) -> Path:
+    """``REPORT_files`` beside ``REPORT.html``."""
+    return page.with_name(page.stem + "_files")
+
+
+def thumbnail_jpeg(path: str | Path, size: int = THUMB_PX) -> bytes | None:
+    """A JPEG thumbnail at most ``size`` px on its long side, or ``None`` if the photo cannot be read."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (size, size))
+            im = ImageOps.exif_transpose(im)
+            im.thumbnail((size, size))
+            buf = io.BytesIO()
+            im.convert("RGB").save(buf, "JPEG", quality=QUALITY, optimize=True)
+            return buf.getvalue()
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def _key(path: Path) -> str:
+    st = path.stat()
+    return hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:16]
+
+
+def add_thumbnails(
+    photos: Sequence[Photo],
+    page: Path,
+    *,
+    embed_max: int | None = None,
+    workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Photo], int]:
+    """``photos`` with ``thumbnail`` URLs set (positioned photos whose file exists), and how many
+    thumbnail files were written (0 when they are embedded: up to ``embed_max`` photos, default
+    :data:`EMBED_MAX`)."""
+    todo = [i for i, p in enumerate(photos) if p.positioned and p.path and os.path.isfile(p.path)]
+    out = list(photos)
+    if not todo:
+        return out, 0
+    embed = len(todo) <= (EMBED_MAX if embed_max is None else embed_max)
+    folder = files_dir(page) / "thumbs"
+    written = 0
+
+    def one(i: int) -> tuple[int, str, bool]:
+        src = Path(photos[i].path)
+        if embed:
+            data = thumbnail_jpeg(src)
+            return i, ("data:image/jpeg;base64," + base64.b64encode(data).decode()) if data else "", False
+        name = f"{_key(src)}.jpg"
+        target = folder / name
+        made = False
+        if not target.exists():
+            data = thumbnail_jpeg(src)
+            if data is None:
+                return i, "", False
+            atomic_write_bytes(target, data)
+            made = True
+        return i, f"{files_dir(page).name}/thumbs/{name}", made
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for n, (i, url, made) in enumerate(pool.map(one, todo), start=1):
+            out[i] = replace(out[i], thumbnail=url)
+            written += made
+            if progress is not None:
+                progress(n, len(todo))
+    return out, written
