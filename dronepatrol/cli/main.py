@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from dronepatrol import __version__
-from dronepatrol.cli import mission, photos, plan, zone
+from dronepatrol.cli import fleet, mission, photos, plan, telemetry, zone
 from dronepatrol.cli.output import configure_logging, console
 from dronepatrol.cli.report import report
 from dronepatrol.cli.sim import sim
@@ -53,6 +53,8 @@ app.add_typer(zone.app, name="zone")
 app.add_typer(plan.app, name="plan")
 app.add_typer(mission.app, name="mission")
 app.add_typer(photos.app, name="photos")
+app.add_typer(fleet.app, name="fleet")
+app.add_typer(telemetry.app, name="telemetry")
 app.command("sim")(sim)
 app.command("report")(report)
 
