@@ -190,7 +190,7 @@ def add_cctv(m: folium.Map, zone: SafetyZone, s: Strings) -> folium.FeatureGroup
     g = group(m, name)
     for cam in zone.cctv:
         colour = CCTV_COLOURS.get(cam.status, CCTV_COLOURS["broken"])
-        folium.Circle(
+        ring = folium.Circle(
             [cam.lat, cam.lon],
             radius=cam.range_m,
             color=colour,
@@ -199,8 +199,8 @@ def add_cctv(m: folium.Map, zone: SafetyZone, s: Strings) -> folium.FeatureGroup
             fill=True,
             fill_color=colour,
             fill_opacity=0.1,
-            interactive=False,
         ).add_to(g)
+        ring.options["interactive"] = False  # folium drops this option: the range never hides the dot
         dot = folium.CircleMarker(
             [cam.lat, cam.lon], radius=5, color="#fff", weight=1.5, fill=True, fill_color=colour, fill_opacity=1
         ).add_to(g)

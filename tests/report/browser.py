@@ -22,12 +22,24 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 SKIP_REASON = "chromium not installed (Debian: apt-get install chromium fonts-thai-tlwg)"
 
 _TRAP = """<script>
-window.__dp = {errors: [], ran: [], failed: []};
+window.__dp = {errors: [], ran: [], failed: [], injected: []};
 window.addEventListener("error", function (e) {
   if (e instanceof ErrorEvent) window.__dp.errors.push(String(e.message));
   else window.__dp.failed.push(String(e.target && (e.target.src || e.target.href)));  // a resource (tile)
 }, true);
 window.addEventListener("unhandledrejection", function (e) { window.__dp.errors.push("rejection: " + e.reason); });
+new MutationObserver(function (records) {  // any element that could run user text
+  records.forEach(function (r) {
+    r.addedNodes.forEach(function (n) {
+      if (n.nodeType !== 1) return;
+      [n].concat(Array.prototype.slice.call(n.querySelectorAll("*"))).forEach(function (el) {
+        var attrs = Array.prototype.map.call(el.attributes, function (a) { return a.name; });
+        if (attrs.some(function (a) { return a.indexOf("on") === 0; }))
+          window.__dp.injected.push(el.outerHTML.slice(0, 200));
+      });
+    });
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
 ["alert", "prompt", "confirm"].forEach(function (f) {
   window[f] = function (x) { window.__dp.ran.push(f + "(" + x + ")"); };
 });
@@ -42,7 +54,8 @@ window.addEventListener("load", function () {
       var out = document.createElement("pre");
       out.id = "dp-test-out";
       out.textContent = JSON.stringify({result: result, errors: window.__dp.errors, ran: window.__dp.ran,
-                                        failed: window.__dp.failed,
+                                        failed: window.__dp.failed, injected: window.__dp.injected,
+                                        scripts: document.scripts.length,
                                         title: document.title});
       document.body.appendChild(out);
     }, 800);
@@ -82,8 +95,11 @@ def _chromium(args: list[str], timeout: float = 120) -> subprocess.CompletedProc
 
 def run_in_page(page: Path, js: str, *, budget_ms: int = 8000, size: str = "1400,900") -> dict:
     """Open a copy of ``page`` (same folder, so relative links work), run ``js`` (a function body
-    returning something JSON-able) after load; returns ``{"result", "errors", "ran", "failed", "title"}``
-    (``failed``: resources that did not load, e.g. map tiles offline)."""
+    returning something JSON-able) after load. Returns a dict: ``result``, ``errors`` (JavaScript),
+    ``ran`` (alert/prompt/confirm calls), ``failed``, ``injected``, ``scripts``, ``title``
+    (``failed``: resources that did not load, e.g. map tiles offline; ``injected``: elements added
+    that carry an ``on...`` handler attribute; ``scripts``: how many script elements the document
+    ended with, which is the page's own plus the two added here unless user text made one)."""
     text = page.read_text(encoding="utf-8")
     head = text.index("<head>") + len("<head>")
     end = text.rindex("</body>")
