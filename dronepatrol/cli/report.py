@@ -17,26 +17,11 @@ from rich.markup import escape
 
 from dronepatrol.cli.options import ConfigOpt, FleetOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, console, emit_json
-from dronepatrol.errors import InputError, UsageError
+from dronepatrol.errors import UsageError
 
 __all__ = ["report"]
 
 LANGS = ("th", "en")
-
-
-def _tlogs(paths: list[Path]) -> list[Path]:
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            logs = sorted(p.rglob("*.tlog"))
-            if not logs:
-                raise InputError(f"{p}: no .tlog recordings in this folder; give a flights folder or .tlog files")
-            found.extend(logs)
-        elif p.is_file():
-            found.append(p)
-        else:
-            raise InputError(f"{p}: not found; give a flights folder (flights/<UTC time>/<drone>.tlog) or .tlog files")
-    return found
 
 
 def _progress():
@@ -99,7 +84,6 @@ def report(
     from dronepatrol.planning.camera import get_camera
     from dronepatrol.report.inputs import read_mission_dirs, read_photos
     from dronepatrol.reporting import summarize
-    from dronepatrol.reporting.alerts import link_losses
     from dronepatrol.zones import load_zone
 
     mission_list, summaries = read_mission_dirs(missions or [])
@@ -111,7 +95,7 @@ def report(
     zone = load_zone(zone_file, load_rules(config))
     fleet = load_fleet(fleet_file)
     cameras = {d.name: get_camera(d.camera) for d in fleet.drones}
-    tracks = _read_tracks(_tlogs(logs or []))
+    tracks, alerts, warnings = _read_logs(logs or [])
     photo_list = []
     for folder in photos or []:
         with _progress() as bar:
@@ -121,7 +105,6 @@ def report(
                 bar.update(task, completed=n, total=total)
 
             photo_list += read_photos(folder, [d.name for d in fleet.drones], tick)
-    alerts = [a for t in tracks for a in link_losses(t)]
 
     summary = summarize(
         zone,
@@ -166,25 +149,26 @@ def report(
                 "bytes": len(data),
                 "thumbnails_written": written,
                 "layers": page.layers,
+                "log_warnings": warnings,
                 **summary.to_dict(),
             }
         )
 
 
-def _read_tracks(paths: list[Path]):
+def _read_logs(paths: list[Path]):
+    from dronepatrol.report.logs import find_tlogs, read_flight_logs
+
     if not paths:
-        return []
-    try:
-        from dronepatrol.mavlink.tracks import read_tracks
-    except ImportError:  # pragma: no cover - until the log reader is part of this build
-        raise UsageError("--logs: this build cannot read .tlog recordings yet") from None
-    tracks = []
+        return [], [], []
+    files = find_tlogs(paths)
     with _progress() as bar:
-        task = bar.add_task("reading flight logs", total=len(paths))
-        for p in paths:
-            tracks.extend(t for t in read_tracks(p) if t.fixes)
-            bar.advance(task)
-    return tracks
+        task = bar.add_task("reading flight logs", total=len(files))
+        tracks, alerts, warnings = read_flight_logs(files, lambda n, total: bar.update(task, completed=n))
+    for w in warnings[:5]:
+        console.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
+    if len(warnings) > 5:
+        console.print(f"[yellow]warning:[/] and {len(warnings) - 5} more damaged records in the logs")
+    return tracks, alerts, warnings
 
 
 def _tell(summary, path: Path, size: int, written: int) -> None:

@@ -223,3 +223,50 @@ def test_zone_from_the_missions_and_an_existing_report_replaced_whole(cli, tmp_p
     assert r.exit_code == 0, r.stderr
     assert out.stat().st_ino != inode and out.read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert "0 flights by 2 drones" in r.stderr
+
+
+# --- flight logs ------------------------------------------------------------------------------
+
+
+def _session(zone, root: Path, name: str, drone: str, sysid: int, *, texts=(), breaches=0) -> Path:
+    """A recorded session: ``root/name/<drone>.tlog`` (from the telemetry tests' synthetic flight,
+    over the zone's centre) with STATUSTEXT and FENCE_STATUS records added, and session.json."""
+    from pymavlink.dialects.v20 import ardupilotmega as M
+
+    from tests.telemetry.tlogs import flight
+
+    c = zone.to_lonlat(zone.area_m.centroid)
+    f = flight(sysid=sysid, seconds=30.0, lat0=c.y, lon0=c.x)
+    veh = M.MAVLink(None, sysid, 1)
+    t0 = f.records[len(f.records) // 2][0]
+    for k, (severity, text) in enumerate(texts):
+        f.records.append((t0 + k * 1000, veh.statustext_encode(severity, text.encode()).pack(veh)))
+    for k in range(breaches):
+        f.records.append((t0 + 5000 + k * 1000, veh.fence_status_encode(1, 1, 1, 0).pack(veh)))
+    f.records.sort(key=lambda r: r[0])
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "session.json").write_text(json.dumps({"drones": [{"name": drone, "system_id": sysid,
+                                                                 "file": f"{drone}.tlog"}]}))
+    return f.write(folder / f"{drone}.tlog")
+
+
+def test_logs_over_a_folder_of_sessions_give_flights_and_alerts(cli, tmp_path: Path, zone) -> None:
+    flights = tmp_path / "flights"
+    _session(zone, flights, "20251202T020000Z", "drone1", 1,
+             texts=[(2, "Radio Failsafe"), (2, "Radio Failsafe"), (6, "Radio Failsafe Cleared"), (3, "PreArm: GPS")],
+             breaches=2)
+    _session(zone, flights, "20251209T020000Z", "drone2", 2, texts=[(2, "Crash: Disarming")])
+    out = tmp_path / "r.html"
+    r = cli("report", "-o", out, "--zone", PHITSANULOK, "--logs", flights, "--json", "--lang", "en")
+    assert r.exit_code == 0, r.stderr
+    doc = r.json
+    assert doc["figures"]["flights"] == 2
+    assert [d["drone"] for d in doc["drones"]] == ["drone1", "drone2"]
+    assert all(d["flight_time_s"] == pytest.approx(29.8, abs=0.3) for d in doc["drones"])
+    assert doc["alert_counts"] == {"failsafe": 1, "fence": 1, "link_lost": 0, "other": 1}
+    assert sorted(a["text"] for a in doc["alerts"]) == ["Crash: Disarming", "Radio Failsafe", "fence breach (1)"]
+    assert doc["layers"]["flown:drone1"] == 1 and doc["layers"]["flown:drone2"] == 1
+    assert doc["layers"]["triggers"] == 2 * 15  # CAMERA_FEEDBACK every 10th of 150 fixes
+    page = out.read_text(encoding="utf-8")
+    assert "Radio Failsafe" in page and "Crash: Disarming" in page
