@@ -60,6 +60,12 @@ def drone_colour(index: int) -> str:
     return DRONE_COLOURS[index % len(DRONE_COLOURS)]
 
 
+def swatch(colour: str, *, dashed: bool = False) -> str:
+    """A short line in ``colour`` (a drone's), for the layer control and tables."""
+    style = f"border-top: 3px {'dashed' if dashed else 'solid'} {colour}"
+    return f'<i class="dp-line" style="{style}"></i>'
+
+
 def card(title: str, rows: Iterable[tuple[str, str]]) -> str:
     """Tooltip/popup HTML: an escaped bold title and escaped ``label: value`` lines."""
     lines = [f"<b>{esc(title)}</b>"]
@@ -226,7 +232,7 @@ def add_launches(m: folium.Map, zone: SafetyZone, s: Strings) -> folium.FeatureG
 
 def add_planned(m: folium.Map, drone: str, colour: str, missions: Sequence[Mission], s: Strings) -> folium.FeatureGroup:
     """A drone's planned routes (dashed), one polyline per mission, home to home."""
-    g = group(m, esc(s.fmt("layer_planned", drone=drone)))
+    g = group(m, swatch(colour, dashed=True) + esc(s.fmt("layer_planned", drone=drone)))
     for mission in missions:
         pts = [[mission.home.lat, mission.home.lon]]
         pts += [[i.lat, i.lon] for i in mission.items if i.has_position]
@@ -242,7 +248,7 @@ def add_flown(
     m: folium.Map, drone: str, colour: str, flights: Sequence[Flight], zone: SafetyZone, s: Strings
 ) -> folium.FeatureGroup:
     """A drone's flown tracks: one polyline per flight, simplified to under a pixel at street zoom."""
-    g = group(m, f"{esc(s.fmt('layer_flown', drone=drone))} ({len(flights)})")
+    g = group(m, f"{swatch(colour)}{esc(s.fmt('layer_flown', drone=drone))} ({len(flights)})")
     for f in flights:
         pts = [[round(lat, 7), round(lon, 7)] for lon, lat in simplified_lonlat(f, zone.frame)]
         line = folium.PolyLine(pts, color=colour, weight=3, opacity=0.85).add_to(g)
@@ -264,7 +270,7 @@ def add_uncovered(m: folium.Map, zone: SafetyZone, uncovered_m: BaseGeometry, s:
     tip = esc(s.fmt("uncovered_card", ha=f"{uncovered_m.area / 10_000:.2f}"))
     for rings in parts:
         layer = folium.Polygon(
-            rings, color=UNCOVERED_COLOUR, weight=1, fill=True, fill_color=UNCOVERED_COLOUR, fill_opacity=0.35
+            rings, color=UNCOVERED_COLOUR, weight=1, fill=True, fill_color=UNCOVERED_COLOUR, fill_opacity=0.3
         ).add_to(g)
         Tooltip(tip).add_to(layer)
     return g

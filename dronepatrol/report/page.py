@@ -44,7 +44,7 @@ from dronepatrol.report.layers import (
 )
 from dronepatrol.report.offline import _check_inline, new_map, render_offline
 from dronepatrol.report.strings import FONT_STACK, Strings
-from dronepatrol.report.zone_map import CCTV_COLOURS, NOFLY_COLOUR, PRIORITY_COLOURS, ZONE_COLOUR, Legend
+from dronepatrol.report.zone_map import CCTV_COLOURS, NOFLY_COLOUR, PRIORITY_COLOURS, ZONE_COLOUR
 from dronepatrol.reporting.hotspots import VISIT_RADIUS_M
 from dronepatrol.reporting.model import ALERT_KINDS, Photo
 from dronepatrol.reporting.summary import ReportSummary
@@ -122,7 +122,8 @@ def build_report(
 
     zone_ll = zone.to_lonlat(zone.area_m)
     west, south, east, north = zone_ll.bounds
-    m = new_map(basemap=basemap, location=[(south + north) / 2, (west + east) / 2], zoom_start=15, max_zoom=20)
+    m = new_map(basemap=basemap, location=[(south + north) / 2, (west + east) / 2], zoom_start=15, max_zoom=20,
+                zoom_snap=0.25)
     layers: dict[str, object] = {}
     counts: dict[str, int] = {}
 
@@ -193,10 +194,10 @@ def build_report(
         register("photos", layer, n_photos)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    Legend(_legend_html(zone, s, colours, basemap=basemap)).add_to(m)
     folium.FitBounds([[south, west], [north, east]], padding=(20, 20)).add_to(m)
     _Registry(layers).add_to(m)
-    root.html.add_child(Element(_panel_html(summary, s, title, colours)), name="dp_panel", index=0)
+    panel = _panel_html(summary, s, title, colours, _legend_html(zone, s, colours))
+    root.html.add_child(Element(panel), name="dp_panel", index=0)
     html = render_offline(m, title=title)
     return ReportPage(html=html.replace("<html>", f'<html lang="{lang}">', 1), layers=counts)
 
@@ -313,12 +314,15 @@ def _fig(key: str, value: str, label: str, sub: str = "") -> str:
     )
 
 
-def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[str, str]) -> str:
+def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[str, str], legend: str) -> str:
     f = summary.figures()
     out = [f'<aside id="dp-panel" class="dp-panel"><h1>{esc(title)}</h1><div class="dp-zone">{esc(summary.zone)}</div>']
     if summary.span_s:
         a, b = summary.span_s
-        span = s.datetime(a) if s.date(a) == s.date(b) and a == b else f"{s.datetime(a)} – {s.datetime(b)}"
+        if s.date(a) == s.date(b):  # one day: 2 ธ.ค. 2568 09:00–11:01
+            span = f"{s.datetime(a)}–{s.datetime(b).rsplit(' ', 1)[1]}"
+        else:
+            span = f"{s.datetime(a)} – {s.datetime(b)}"
         out.append(
             f'<div class="dp-period"><b>{esc(s["period"])}</b><br><span data-fig="period">{esc(span)}</span></div>'
         )
@@ -332,9 +336,9 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
     out.append(
         _fig(
             "photos",
-            str(f["photos"]),
+            f"{f['photos']:,}",
             esc(s["photos_taken"]),
-            f'<span data-fig="photos_tagged">{f["photos_tagged"]}</span> {esc(s["photos_tagged"])}',
+            f'<span data-fig="photos_tagged">{f["photos_tagged"]:,}</span> {esc(s["photos_tagged"])}',
         )
     )
     out.append(_fig("coverage_pct", cov, esc(s["coverage"]), esc(s["coverage_note"])))
@@ -347,6 +351,7 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
         )
     )
     out.append("</div>")
+    out.append(f'<details class="dp-legend" open><summary>{esc(s["legend_title"])}</summary>{legend}</details>')
 
     if summary.drones:  # per drone
         rows = "".join(
@@ -431,11 +436,11 @@ def _alerts_html(summary: ReportSummary, s: Strings) -> str:
     )
 
 
-def _legend_html(zone: SafetyZone, s: Strings, colours: dict[str, str], *, basemap: bool) -> str:
+def _legend_html(zone: SafetyZone, s: Strings, colours: dict[str, str]) -> str:
     def row(style: str, text: str, cls: str = "") -> str:
         return f'<div><i class="{cls}" style="{style}"></i>{esc(text)}</div>'
 
-    out = [f"<h4>{esc(s['legend_title'])}</h4>"]
+    out = []
     for drone, colour in colours.items():
         out.append(row(f"background:{colour}; height:4px; vertical-align:3px", drone))
     out.append(row(f"border: 3px solid {ZONE_COLOUR}", s["layer_zone"]))
@@ -489,12 +494,14 @@ html, body {{ font-family: {FONT_STACK}; }}
 .dp-chart-title {{ font-size: 13px; font-weight: 600; fill: #222; }}
 .dp-tick {{ font-size: 10px; fill: #444; }}
 .dp-grid {{ stroke: #e3e3e3; stroke-width: 1; }}
-.dp-legend {{ background: rgba(255,255,255,0.94); padding: 7px 9px; border-radius: 5px;
-  box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 12px/1.45 {FONT_STACK}; color: #222; max-width: 260px; }}
-.dp-legend h4 {{ margin: 0 0 4px; font-size: 13px; }}
+.dp-legend {{ margin-top: 10px; font-size: 12px; line-height: 1.45; color: #222;
+  columns: 2; column-gap: 10px; }}
+.dp-legend summary {{ font-size: 14px; font-weight: 600; column-span: all; cursor: pointer;
+  border-bottom: 1px solid #ddd; margin-bottom: 3px; }}
 .dp-legend i {{ display: inline-block; width: 14px; height: 14px; margin-right: 6px; vertical-align: -2px;
   box-sizing: border-box; }}
 .dp-legend i.dp-dot {{ border-radius: 50%; border: 1px solid #333; width: 11px; height: 11px; margin-right: 2px; }}
+.dp-line {{ display: inline-block; width: 18px; height: 0; margin: 0 5px 0 2px; vertical-align: 3px; }}
 .dp-kinds {{ font-size: 11px; color: #333; }}
 .dp-hotspot {{ box-sizing: border-box; border-radius: 50%; text-align: center; font-weight: 700; font-size: 12px;
   box-shadow: 0 0 0 1px #fff; font-family: {FONT_STACK}; }}

@@ -25,7 +25,7 @@
 
   /* One layer for all photos: grid clusters (cell px) until singleZoom, then one dot per photo. */
   DP.PhotoLayer = L.Layer.extend({
-    options: { cell: 56, singleZoom: 19, radius: 6 },
+    options: { cell: 80, singleZoom: 19, radius: 6, pane: "dpPhotos" },
     initialize: function (p, strings, options) {
       L.setOptions(this, options);
       this._p = p; this._s = strings; this.count = p.lon.length;
@@ -37,6 +37,7 @@
       this.drawn = { clusters: 0, singles: 0, photos: 0 };
     },
     onAdd: function (map) {
+      if (!map.getPane(this.options.pane)) map.createPane(this.options.pane).style.zIndex = 590;  // under hotspots
       this._group = L.layerGroup().addTo(map);
       this._renderer = this._renderer || L.canvas({ padding: 0.2 });
       map.on("moveend", this._redraw, this);
@@ -72,8 +73,9 @@
     _cluster: function (members) {
       var lat = 0, lon = 0, p = this._p, n = members.length, b = L.latLngBounds([]);
       for (var k = 0; k < n; k++) { var i = members[k]; lat += p.lat[i]; lon += p.lon[i]; b.extend([p.lat[i], p.lon[i]]); }
-      var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
+      var size = n < 10 ? 24 : n < 100 ? 30 : n < 1000 ? 36 : 42;
       var m = L.marker([lat / n, lon / n], {
+        pane: this.options.pane,
         icon: L.divIcon({ className: "dp-cluster", html: "<span>" + n + "</span>", iconSize: [size, size] }),
         keyboard: false
       });
