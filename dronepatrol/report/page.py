@@ -21,7 +21,7 @@ from urllib.parse import quote
 import folium
 import numpy as np
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
 from dronepatrol.mission import Mission
@@ -42,7 +42,7 @@ from dronepatrol.report.layers import (
     add_zone,
     drone_colour,
 )
-from dronepatrol.report.offline import _check_inline, new_map, render_offline
+from dronepatrol.report.offline import Raw, _check_inline, new_map, render_offline
 from dronepatrol.report.strings import FONT_STACK, Strings
 from dronepatrol.report.zone_map import CCTV_COLOURS, NOFLY_COLOUR, PRIORITY_COLOURS, ZONE_COLOUR
 from dronepatrol.reporting.hotspots import VISIT_RADIUS_M
@@ -166,10 +166,10 @@ def build_report(
     payload = {"strings": js_strings, "photos": data, "triggers": triggers}
     root = m.get_root()
     root.header.add_child(
-        Element(f'<script type="application/json" id="dp-data">{_json_for_script(payload)}</script>'), name="dp_data"
+        Raw(f'<script type="application/json" id="dp-data">{_json_for_script(payload)}</script>'), name="dp_data"
     )
-    root.header.add_child(Element(f"<script>\n{report_js()}\nvar DP_DATA = DP.data();\n</script>"), name="dp_js")
-    root.header.add_child(Element(_style()), name="dp_style")
+    root.header.add_child(Raw(f"<script>\n{report_js()}\nvar DP_DATA = DP.data();\n</script>"), name="dp_js")
+    root.header.add_child(Raw(_style()), name="dp_style")
 
     n_trig = len(triggers["lat"])
     if n_trig:
@@ -197,7 +197,7 @@ def build_report(
     folium.FitBounds([[south, west], [north, east]], padding=(20, 20)).add_to(m)
     _Registry(layers).add_to(m)
     panel = _panel_html(summary, s, title, colours, _legend_html(zone, s, colours))
-    root.html.add_child(Element(panel), name="dp_panel", index=0)
+    root.html.add_child(Raw(panel), name="dp_panel", index=0)
     html = render_offline(m, title=title)
     return ReportPage(html=html.replace("<html>", f'<html lang="{lang}">', 1), layers=counts)
 

@@ -90,14 +90,21 @@ def _lonlat(zone: SafetyZone, xy: np.ndarray) -> np.ndarray:
 
 
 def survey(
-    zone: SafetyZone, *, drones: int = 3, duration_s: float = 7200.0, photos: int = 0, days: int = 1, untagged: int = 0
+    zone: SafetyZone,
+    *,
+    drones: int = 3,
+    duration_s: float = 7200.0,
+    photos: int = 0,
+    days: int = 1,
+    untagged: int = 0,
+    hz: float = 1.0,
 ) -> Scenario:
     """``drones`` drones each flying ``days`` survey flights (one a day, ``duration_s`` long) and
-    ``photos`` photos in all, spread evenly over the flights' fixes; ``untagged`` more without a position."""
+    ``photos`` photos in all, spread evenly over the flights' fixes; ``untagged`` more without a position; ``hz`` fixes a second."""
     tracks = []
     for day in range(days):
         for k in range(drones):
-            xy = lawnmower_m(zone, k, drones, duration_s)
+            xy = lawnmower_m(zone, k, drones, duration_s, hz=hz)
             tracks.append(
                 track_from_m(
                     zone,
@@ -105,6 +112,7 @@ def survey(
                     k + 1,
                     xy,
                     T0 + day * 7 * 86400 + k * 60,
+                    hz=hz,
                     source=f"flights/day{day}/drone{k + 1}.tlog",
                 )
             )

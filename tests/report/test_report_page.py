@@ -270,3 +270,24 @@ def test_logs_over_a_folder_of_sessions_give_flights_and_alerts(cli, tmp_path: P
     assert doc["layers"]["triggers"] == 2 * 15  # CAMERA_FEEDBACK every 10th of 150 fixes
     page = out.read_text(encoding="utf-8")
     assert "Radio Failsafe" in page and "Crash: Disarming" in page
+
+
+def test_template_syntax_in_names_is_text_not_evaluated(tmp_path: Path, roiet_doc: dict) -> None:
+    """branca compiles Element text as Jinja: a name like ``{{ 7*7 }}`` must stay as written."""
+    jinja = "{{ 7*7 }}{% if true %}JINJA-RAN{% endif %}"
+    for f in roiet_doc["features"]:
+        f["properties"]["name"] = jinja + f["properties"].get("name", "")
+    path = tmp_path / "jinja.geojson"
+    path.write_text(json.dumps(roiet_doc), encoding="utf-8")
+    zone = load_zone(path)
+    sc = survey(zone, drones=1, duration_s=120, photos=2)
+    photos = [Photo(**{**p.__dict__, "file": jinja}) for p in sc.photos]
+    s = summarize(zone, tracks=sc.tracks, photos=photos, default_camera=CAM)
+    page = build_report(zone, s, tracks=sc.tracks, photos=photos, title=jinja).html
+    assert "49JINJA-RAN" not in page  # what Jinja would have made of it
+    assert f"<title>{esc(jinja)}</title>" in page
+    assert page.count(esc(jinja)) >= len(zone.communities)
+
+    from dronepatrol.report.zone_map import zone_map
+
+    assert "49JINJA-RAN" not in zone_map(zone) and esc(jinja) in zone_map(zone)
