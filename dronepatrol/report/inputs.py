@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -49,13 +50,13 @@ def _num(value: object) -> float | None:
     return v if v == v and abs(v) != float("inf") else None
 
 
-def _row_photo(row: dict, folder: Path, footprints: dict[str, tuple]) -> Photo:
+def _row_photo(row: dict, folder: str, footprints: dict[str, tuple]) -> Photo:
     file = str(row.get("file") or "")
     lat, lon = _num(row.get("lat")), _num(row.get("lon"))
     placed = lat is not None and lon is not None and not row.get("problem")
     return Photo(
         file=file,
-        path=str(folder / file) if file else "",
+        path=folder + file if file else "",
         drone=str(row.get("drone") or ""),
         t_s=_time(row.get("time_utc")),
         lon=lon if placed else None,
@@ -99,7 +100,8 @@ def read_manifest(folder: Path) -> list[Photo]:
     else:
         path = folder / MANIFEST_CSV
         rows = list(csv.DictReader(io.StringIO(read_input_text(path, what="a photos geotag manifest.csv"))))
-    return [_row_photo(r, folder, footprints) for r in rows if isinstance(r, dict)]
+    prefix = str(folder) + os.sep
+    return [_row_photo(r, prefix, footprints) for r in rows if isinstance(r, dict)]
 
 
 def read_exif_folder(

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString
 
 from dronepatrol.geo import LocalFrame
 from dronepatrol.reporting.model import Flight
@@ -34,24 +33,34 @@ TRACK_TOLERANCE_M = 1.0
 
 def split_flights(track: Track, frame: LocalFrame, *, gap_s: float = FLIGHT_GAP_S) -> list[Flight]:
     """The flights in ``track``, in time order (flights with fewer than two fixes are dropped)."""
+    n = len(track.fixes)
+    if n < 2:
+        return []
+    t = np.fromiter((f.t_s for f in track.fixes), float, n)
+    alt = np.fromiter((f.alt_rel_m for f in track.fixes), float, n)
+    xy = fixes_m(track.fixes, frame)
+    air = alt >= AIRBORNE_ALT_M
+    # a flight starts at an airborne fix after a ground fix or a long gap; ends before the next start
+    gap = np.concatenate([[True], np.diff(t) > gap_s])
+    start = air & (gap | ~np.concatenate([[False], air[:-1]]))
     flights: list[Flight] = []
-    run: list[Fix] = []
-
-    def close() -> None:
-        if len(run) >= 2:
-            flights.append(
-                Flight(drone=track.drone, fixes=tuple(run), distance_m=path_length_m(run, frame), source=track.source)
-            )
-        run.clear()
-
-    for fix in track.fixes:
-        if fix.alt_rel_m < AIRBORNE_ALT_M:
-            close()
+    run_id = np.cumsum(start)
+    run_id[~air] = 0
+    for k in range(1, int(run_id.max()) + 1):
+        idx = np.flatnonzero(run_id == k)
+        if len(idx) < 2:
             continue
-        if run and fix.t_s - run[-1].t_s > gap_s:
-            close()
-        run.append(fix)
-    close()
+        lo, hi = int(idx[0]), int(idx[-1]) + 1
+        pts = xy[lo:hi]
+        flights.append(
+            Flight(
+                drone=track.drone,
+                fixes=track.fixes[lo:hi],
+                distance_m=float(np.hypot(*np.diff(pts, axis=0).T).sum()),
+                source=track.source,
+                positions_m=pts,
+            )
+        )
     return flights
 
 
@@ -66,19 +75,26 @@ def path_length_m(fixes: Sequence[Fix], frame: LocalFrame) -> float:
     """Ground length (m) of the polyline through ``fixes``."""
     if len(fixes) < 2:
         return 0.0
-    return float(frame.to_m(LineString([(f.lon, f.lat) for f in fixes])).length)
+    return float(np.hypot(*np.diff(fixes_m(fixes, frame), axis=0).T).sum())
 
 
 def fixes_m(fixes: Sequence[Fix], frame: LocalFrame) -> np.ndarray:
-    """(n, 2) array of fix positions in metres."""
-    line = frame.to_m(shapely.linestrings([(f.lon, f.lat) for f in fixes] * (1 if len(fixes) > 1 else 2)))
-    return shapely.get_coordinates(line)[: len(fixes)]
+    """(n, 2) array of fix positions in metres (one vectorised projection)."""
+    if not fixes:
+        return np.zeros((0, 2))
+    lonlat = np.array([(f.lon, f.lat) for f in fixes], dtype=float)
+    return shapely.get_coordinates(frame.to_m(shapely.points(lonlat)))
+
+
+def positions_m(flight: Flight, frame: LocalFrame) -> np.ndarray:
+    """The flight's fixes in metres (kept from :func:`split_flights`, else computed)."""
+    return flight.positions_m if flight.positions_m is not None else fixes_m(flight.fixes, frame)
 
 
 def simplified_lonlat(
     flight: Flight, frame: LocalFrame, tolerance_m: float = TRACK_TOLERANCE_M
 ) -> list[tuple[float, float]]:
     """The flight's path as (lon, lat) pairs, Douglas-Peucker simplified to ``tolerance_m`` metres."""
-    line_m = frame.to_m(LineString([(f.lon, f.lat) for f in flight.fixes]))
+    line_m = shapely.linestrings(positions_m(flight, frame))
     simple = frame.to_lonlat(line_m.simplify(tolerance_m, preserve_topology=False))
     return [(x, y) for x, y, *_ in simple.coords]

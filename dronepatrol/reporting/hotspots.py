@@ -16,7 +16,7 @@ import numpy as np
 
 from dronepatrol.geo import LocalFrame
 from dronepatrol.mission import Mission
-from dronepatrol.reporting.flights import fixes_m
+from dronepatrol.reporting.flights import positions_m
 from dronepatrol.reporting.model import Flight
 from dronepatrol.reporting.timefmt import week_start
 from dronepatrol.zones.model import Hotspot, SafetyZone
@@ -74,11 +74,10 @@ def visits_at(
     name: str = "",
     *,
     radius_m: float = VISIT_RADIUS_M,
-    positions_m: np.ndarray | None = None,
 ) -> list[Visit]:
     """Visits of ``flight`` to the point ``xy`` (metres): runs of consecutive fixes within
-    ``radius_m`` lasting at least ``dwell_s`` seconds (``positions_m``: the fixes in metres)."""
-    pts = fixes_m(flight.fixes, frame) if positions_m is None else positions_m
+    ``radius_m`` lasting at least ``dwell_s`` seconds."""
+    pts = positions_m(flight, frame)
     inside = np.hypot(pts[:, 0] - xy[0], pts[:, 1] - xy[1]) <= radius_m
     out: list[Visit] = []
     if not inside.any():
@@ -114,17 +113,12 @@ def hotspot_visits(zone: SafetyZone, flights: Sequence[Flight], planned: Mapping
     from dronepatrol.planning.priority import rank_hotspots
 
     ranked = {r.hotspot.name: r for r in rank_hotspots(zone).hotspots}
-    positions = [fixes_m(f.fixes, zone.frame) for f in flights]
     weeks = [w for w, _ in flight_hours_per_week(flights)]
     out = []
     for h in zone.hotspots:
         plan = planned.get(h.name, {})
         dwell = float(plan.get("dwell_s") or default_dwell_s(h))
-        visits = [
-            v
-            for f, pts in zip(flights, positions, strict=True)
-            for v in visits_at(h.xy, dwell, f, zone.frame, h.name, positions_m=pts)
-        ]
+        visits = [v for f in flights for v in visits_at(h.xy, dwell, f, zone.frame, h.name)]
         visits.sort(key=lambda v: v.start_s)
         count = Counter(week_start(v.start_s) for v in visits)
         r = ranked.get(h.name)

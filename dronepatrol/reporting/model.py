@@ -11,7 +11,9 @@ computed them, are lon/lat rings (GeoJSON order).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from dronepatrol.telemetry.model import Fix
 
@@ -59,13 +61,15 @@ class Flight:
     """One flight of one drone: airborne fixes with no long gap, and its figures.
 
     ``distance_m`` is the flown ground distance in metres, ``duration_s`` seconds airborne.
-    ``source`` names the log it came from.
+    ``source`` names the log it came from; ``positions_m`` are the fixes in the zone's metric
+    frame, (n, 2) metres (computed once, used for distances, simplification and visits).
     """
 
     drone: str
     fixes: tuple[Fix, ...]
     distance_m: float
     source: str = ""
+    positions_m: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def start_s(self) -> float:

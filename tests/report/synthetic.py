@@ -100,7 +100,8 @@ def survey(
     hz: float = 1.0,
 ) -> Scenario:
     """``drones`` drones each flying ``days`` survey flights (one a day, ``duration_s`` long) and
-    ``photos`` photos in all, spread evenly over the flights' fixes; ``untagged`` more without a position; ``hz`` fixes a second."""
+    ``photos`` photos in all, spread evenly over the flights' fixes; ``untagged`` more without a
+    position; ``hz`` fixes a second."""
     tracks = []
     for day in range(days):
         for k in range(drones):

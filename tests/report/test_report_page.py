@@ -291,3 +291,32 @@ def test_template_syntax_in_names_is_text_not_evaluated(tmp_path: Path, roiet_do
     from dronepatrol.report.zone_map import zone_map
 
     assert "49JINJA-RAN" not in zone_map(zone) and esc(jinja) in zone_map(zone)
+
+
+def test_camera_preview_used_for_very_many_photos(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    import piexif
+    from PIL import Image
+
+    from dronepatrol.report import thumbnails
+
+    preview = io.BytesIO()
+    Image.new("RGB", (160, 120), (200, 30, 30)).save(preview, "JPEG")
+    exif = piexif.dump({"0th": {}, "Exif": {}, "GPS": {}, "1st": {piexif.ImageIFD.JPEGInterchangeFormat: 0,
+                                                                  piexif.ImageIFD.JPEGInterchangeFormatLength: 0},
+                        "thumbnail": preview.getvalue()})
+    photos = []
+    for n in range(4):
+        path = tmp_path / f"p{n}.jpg"
+        Image.new("RGB", (640, 480), (20, 200, 20)).save(path, "JPEG", exif=exif)
+        photos.append(Photo(file=path.name, path=str(path), lon=100.0, lat=16.0))
+    monkeypatch.setattr(thumbnails, "PREVIEW_OVER", 2)
+    out, written = thumbnails.add_thumbnails(photos, tmp_path / "r.html", embed_max=0)
+    assert written == 4
+    with Image.open(tmp_path / out[0].thumbnail) as im:
+        assert im.size == (160, 120) and im.getpixel((80, 60))[0] > 150  # the camera's own (red) preview
+    monkeypatch.setattr(thumbnails, "PREVIEW_OVER", 10)
+    out, _ = thumbnails.add_thumbnails(photos, tmp_path / "s.html", embed_max=0)
+    with Image.open(tmp_path / out[0].thumbnail) as im:
+        assert im.size == (200, 150)  # made from the photo itself
