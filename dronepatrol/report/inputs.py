@@ -50,6 +50,16 @@ def _num(value: object) -> float | None:
     return v if v == v and abs(v) != float("inf") else None
 
 
+def drone_from_path(rel: str, drones: Sequence[str] = ()) -> str:
+    """The drone a photo's folder names (``drone2/DJI_0001.JPG`` -> ``drone2``), else ``""``.
+
+    >>> drone_from_path("day1/drone2/DJI_0001.JPG"), drone_from_path("DJI_0001.JPG")
+    ('drone2', '')
+    """
+    known = set(drones)
+    return next((p for p in Path(rel).parts[:-1] if p in known or p.lower().startswith("drone")), "")
+
+
 def _row_photo(row: dict, folder: str, footprints: dict[str, tuple]) -> Photo:
     file = str(row.get("file") or "")
     lat, lon = _num(row.get("lat")), _num(row.get("lon"))
@@ -57,7 +67,7 @@ def _row_photo(row: dict, folder: str, footprints: dict[str, tuple]) -> Photo:
     return Photo(
         file=file,
         path=folder + file if file else "",
-        drone=str(row.get("drone") or ""),
+        drone=str(row.get("drone") or "") or drone_from_path(file),
         t_s=_time(row.get("time_utc")),
         lon=lon if placed else None,
         lat=lat if placed else None,
@@ -113,12 +123,10 @@ def read_exif_folder(
     from dronepatrol.photos.jpeg import JpegError, read_exif_payload
 
     paths = find_photos(folder)
-    known = set(drones)
     out = []
     for n, path in enumerate(paths, start=1):
         rel = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
-        parts = Path(rel).parts
-        drone = next((p for p in parts[:-1] if p in known or p.lower().startswith("drone")), "")
+        drone = drone_from_path(rel, drones)
         gps, t_s = None, None
         try:
             exif = load_exif(read_exif_payload(path))

@@ -320,3 +320,29 @@ def test_camera_preview_used_for_very_many_photos(tmp_path: Path, monkeypatch) -
     out, _ = thumbnails.add_thumbnails(photos, tmp_path / "s.html", embed_max=0)
     with Image.open(tmp_path / out[0].thumbnail) as im:
         assert im.size == (200, 150)  # made from the photo itself
+
+
+def test_photos_geotag_output_end_to_end(cli, tmp_path: Path, monkeypatch) -> None:
+    """``photos geotag`` (its test flight over Roi Et) writes the copies and manifests; the report
+    reads them: tagged photos drawn with geotag's footprints, the others counted and listed."""
+    from tests.photos.helpers import make_track, write_photos
+
+    track = make_track("drone1")
+    monkeypatch.setattr("dronepatrol.cli.photos._read_tracks", lambda paths: [track])
+    photos = tmp_path / "photos"
+    write_photos(photos / "drone1", track, clock_offset_s=12.0)
+    (photos / "drone1" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe1 garbage")
+    out = tmp_path / "geotagged"
+    g = cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out, "--json")
+    assert g.exit_code == 0, g.stderr
+    tagged = g.json["tagged"]
+    r = cli("report", "-o", tmp_path / "r.html", "--zone", GEOFENCES / "roiet.geojson", "--photos", out, "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = r.json
+    assert doc["figures"]["photos"] == tagged + 1 and doc["figures"]["photos_tagged"] == tagged
+    assert doc["untagged_photos"] == ["drone1/broken.jpg"]
+    assert doc["layers"]["photos"] == tagged and doc["layers"]["footprints"] == tagged
+    assert doc["drones"] == [{"drone": "drone1", "flights": 0, "distance_m": 0.0, "flight_time_s": 0.0,
+                              "photos": tagged + 1, "photos_tagged": tagged}]
+    assert doc["coverage"]["covered_pct"] > 0
+    assert doc["span_utc_s"][0] == pytest.approx(track.triggers[0].t_s, abs=0.01)
