@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Live view of the drones, recording (.tlog), replay and export of flown tracks.",
     ),
     "photos": ("dronepatrol.cli.photos", "app", "Geotag photos from flight logs."),
+    "report": (
+        "dronepatrol.cli.report",
+        "report",
+        "Write the commander's report: map layers, summary panel, coverage, hotspot visits, charts.",
+    ),
     "sim": (
         "dronepatrol.cli.sim",
         "sim",
