@@ -61,6 +61,7 @@ from dronepatrol.planning.deconflict import Deconfliction, deconflict, hold_poin
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import LAUNCH_CLEAR_M, onboard_fence, rally_for
 from dronepatrol.planning.flight_time import FlightModel
+from dronepatrol.planning.footprints import photo_coverage
 from dronepatrol.planning.paths import SafeSpace, free_region
 from dronepatrol.planning.segments import XY
 from dronepatrol.planning.split import Share, entry_point, split_route
@@ -334,6 +335,14 @@ def plan_survey(
     summary = _summary(zone, name, cam, spacing, routes, free_parts, angle_deg, crosshatch, speeds, margin,
                        authorized, team, missions, warnings, shares_by_part)
     summary["deconfliction"] = deconfliction.to_json()
+    photo_target = shapely.intersection(
+        shapely.union_all([parts[pi] for pi in sorted({r.part for r in routes})]) if routes else Polygon(),
+        zone.area_m.difference(shapely.union_all(nofly_polys)) if nofly_polys else zone.area_m)
+    summary["photo_coverage_pct"] = round(100.0 * photo_coverage(
+        [lane for r in routes for lane in r.lanes], photo_target, cam, spacing.alt_m, spacing.trigger_distance_m), 2)
+    summary["photo_coverage_note"] = ("share of the zone minus its no-fly areas (edges included) inside at least "
+                                      "one photo footprint, from the altitude, camera and heading at each trigger "
+                                      "point; coverage_pct is the share the lanes' swaths cover within the margin")
     summary["fence"] = {"parts": [onboard[pi].to_json() for pi in sorted(onboard)],
                         "simplified": [line for pi in sorted(onboard) for line in onboard[pi].simplified]}
     return SurveyPlan(missions=tuple(missions), summary=summary, warnings=tuple(warnings), routes=tuple(routes),
