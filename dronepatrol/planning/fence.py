@@ -61,6 +61,8 @@ PAD_M = 0.05
 MERGE_REACH_M = 600.0
 #: Simplified exclusions keep this far (metres, plus the margin) from launch sites.
 LAUNCH_CLEAR_M = 5.0
+#: Simplified exclusions may add at most this share of the drone's area to what it cannot fly over.
+MAX_GROWN_SHARE = 0.05
 #: Area outside the zone counts this much against an outward simplification of the inclusion.
 INCLUSION_AREA_WEIGHT = 0.2
 #: Segments per quarter circle of the polygon that stands for a fence circle in planning.
@@ -269,7 +271,9 @@ def onboard_fence(
         return True
 
     cache: dict[tuple, tuple[float, int, list[_Shape]] | None] = {}
+    max_grown_m2 = MAX_GROWN_SHARE * area.area
     while True:
+        grown_m2 = sum(_grown(s) for s in shapes)
         nbytes, nitems = need()
         if nbytes <= limit.storage_bytes and nitems <= limit.max_items:
             break
@@ -297,15 +301,18 @@ def onboard_fence(
                 olds = [ids[k] for k in key[1:]]
                 if not all(clear_ok(ns.geom, [o.geom for o in olds]) for ns in new_shapes):
                     continue
+                if grown_m2 + sum(_grown(ns) for ns in new_shapes) - sum(_grown(o) for o in olds) > max_grown_m2:
+                    continue
                 score = added / saved
                 if best is None or score < best[0]:
                     best = (score, "shape", (olds, new_shapes))
         if best is None:
             raise SafetyError(
                 f"{zone.source}: the geofence needs {nbytes} bytes but the flight controller stores "
-                f"{limit.storage_bytes} ({nitems} fence items of {limit.max_items}) even with {len(shapes)} "
-                "exclusions merged and simplified as far as the launch sites allow — merge or remove no-fly areas, "
-                f"or split the zone ({limit.source.split(':')[0]})"
+                f"{limit.storage_bytes} ({nitems} fence items of {limit.max_items}), even with the no-fly areas "
+                f"merged into {len(shapes)} simpler shapes as far as the launch sites and "
+                f"{MAX_GROWN_SHARE:.0%} of the zone allow — merge or remove no-fly areas, or split the zone "
+                f"(limit {limit.source.split(' by ')[0]})"
             )
         if best[1] == "inclusion":
             inclusion = best[2]
@@ -337,6 +344,11 @@ def onboard_fence(
                      f"{out:.0f} m outside the zone; the routes stay inside it)")
     fence = Geofence(polygons=tuple(polygons), circles=tuple(circles), max_alt_m=zone.max_alt_m)
     return OnboardFence(fence=fence, exclusions_m=tuple(grown), simplified=tuple(notes))
+
+
+def _grown(s: _Shape) -> float:
+    """Area (m²) a shape excludes beyond the no-fly areas it covers (0 for an exact one)."""
+    return 0.0 if s.exact else max(0.0, s.geom.area - s.base.area)
 
 
 def _initial(zone: SafetyZone, n: NoFly, budget: int) -> _Shape:

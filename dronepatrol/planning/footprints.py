@@ -45,16 +45,20 @@ def trigger_points(lanes: Sequence[Sequence[XY]], trigger_m: float) -> list[tupl
             continue
         travelled = 0.0
         next_at = 0.0
+        first = len(out)
         for a, b in itertools.pairwise(pts):
             seg = math.dist(a, b)
             if seg <= 0:
                 continue
             heading = math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360.0
+            heading = 0.0 if heading >= 360.0 else heading  # -1e-300 % 360 rounds to 360
             while next_at <= travelled + seg + 1e-9:
                 f = (next_at - travelled) / seg
                 out.append((a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), heading))
                 next_at += trigger_m
             travelled += seg
+        if len(out) == first:  # a lane of no length: the photo taken as triggering starts
+            out.append((pts[0][0], pts[0][1], 0.0))
     return out
 
 
