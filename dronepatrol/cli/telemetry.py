@@ -255,6 +255,8 @@ def watch(
     fleet_path: FleetOpt = None,
     drones: DronesNamesOpt = None,
     duration: DurationOpt = None,
+    until_landed: Annotated[bool, typer.Option(
+        "--until-landed", help="Stop once every drone has flown and landed (disarmed).")] = False,
     timeout: TimeoutOpt = 10.0,
     json_out: JsonOpt = False,
 ) -> None:
@@ -269,6 +271,7 @@ def watch(
     from dronepatrol.config import load_fleet
     from dronepatrol.mavlink.fleetlink import open_fleet, select_drones
     from dronepatrol.mavlink.tracks import watch_views
+    from dronepatrol.telemetry.landing import until_landed as landed
 
     fleet = load_fleet(fleet_path)
     names = _names(drones)
@@ -284,14 +287,15 @@ def watch(
             links = stack.enter_context(open_fleet(fleet, names, timeout_s=timeout))
             title = "dronepatrol watch" + (f"  rec {recording.session.name}" if recording and recording.session
                                            else "")
-            views = watch_views(links, chosen, frame_s=FRAME_S,
-                                stop=None if end is None else (lambda: time.monotonic() >= end))
+            live = watch_views(links, chosen, frame_s=FRAME_S,
+                               stop=None if end is None else (lambda: time.monotonic() >= end))
+            views = landed(live, [d.name for d in chosen if d.name in links]) if until_landed else live
             try:
                 show_views(views, json_out=json_out, title=title)
             except KeyboardInterrupt:
                 pass
             finally:
-                views.close()
+                live.close()
     except KeyboardInterrupt:
         pass
     if recording is not None and recording.session is not None:
