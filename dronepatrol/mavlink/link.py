@@ -364,6 +364,17 @@ class DroneLink:
         return f"DroneLink({self.name!r}, system_id={self.system_id}, {self.via or self.connection!r})"
 
     # ------------------------------------------------------------------ signing
+    def set_signing_key(self, key: bytes, *, timestamp_path: Path | None = None) -> None:
+        """Sign from now on with ``key`` (32 bytes) and check the drone's signatures with it."""
+        if len(key) != 32:
+            raise ValueError("a MAVLink signing key is 32 bytes")
+        with self._lock, self._state:
+            self.signing_key = bytes(key)
+            if timestamp_path is not None:
+                self.timestamp_path = timestamp_path
+            self._last_signed = None
+            self._setup_signing(self.signing_key)
+
     def _setup_signing(self, key: bytes) -> None:
         from dronepatrol.mavlink.signing import initial_timestamp, load_timestamp, signing_timestamp
 
