@@ -229,7 +229,6 @@ class DroneLink:
         self._unsigned = 0
         self._bad_sig = 0
         self._bad_sig_seen = 0
-        self._signed_seen = False
         self._last_signed: bool | None = None
         self._last_seq: dict[int, int] = {}
         self._buckets: collections.deque[list[float]] = collections.deque()  # [t_s, received, lost]
@@ -250,13 +249,15 @@ class DroneLink:
         if signing_key is not None:
             self._setup_signing(signing_key)
         self._thread = threading.Thread(target=self._run, name=f"link-{name}", daemon=True)
+        self._started = False
         if start:
-            self._thread.start()
+            self.start()
 
     # ------------------------------------------------------------------ public API
     def start(self) -> DroneLink:
         """Start the reader thread (done at construction unless ``start=False``)."""
-        if not self._thread.is_alive() and not self._closed.is_set():
+        if not self._started and not self._closed.is_set():
+            self._started = True
             self._thread.start()
         return self
 
