@@ -6,13 +6,14 @@ nothing on a fresh link until asked), parses what arrives, keeps link health, an
 message from the drone's system id to its subscribers. Messages from other system ids are not
 the drone's: they are ignored (only taps, such as the link owner, see them).
 
->>> from dronepatrol.mavlink.link import DroneLink            # doctest: +SKIP
->>> link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")
->>> with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:
-...     msg = sub.get(timeout_s=5)                              # None on timeout
->>> link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm
->>> link.health.loss_pct
->>> link.close()
+Example (needs a drone, or ``dronepatrol sim``, on port 5760)::
+
+    link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")
+    with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:
+        msg = sub.get(timeout_s=5)                              # None on timeout
+    link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm
+    link.health.loss_pct                                        # 0.0 .. 100.0
+    link.close()
 """
 
 from __future__ import annotations
