@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +28,7 @@ from dronepatrol.errors import DronePatrolError, InputError, UsageError
 DEFAULT_ZONE = Path("geofences/roiet.geojson")
 
 
-class DemoMission(str, Enum):
+class DemoMission(StrEnum):
     survey = "survey"
     patrol = "patrol"
     both = "both"
@@ -189,8 +189,8 @@ def demo(
         stack.close()  # the recording is closed before the logs are read
     tlogs = sorted(run.flights.glob("*.tlog")) if run.flights else []
     run.photos = run.out / "photos"
-    _step(run, "geotag the photos",
-          ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *[a for t in tlogs for a in ("--log", t)]])
+    logs = [a for t in tlogs for a in ("--log", t)]
+    _step(run, "geotag the photos", ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *logs])
     run.report = run.out / "report.html"
     _step(run, "build the report",
           ["report", "-o", run.report, "--zone", zone, *[a for m in run.missions for a in ("--missions", m)],
