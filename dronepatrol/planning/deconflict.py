@@ -54,7 +54,7 @@ from dronepatrol.rules import DEFAULT_RULES, Rules
 #: Longest start offset or hold tried for one mission, seconds.
 MAX_DELAY_S = 900.0
 #: Step of the start offsets tried, seconds (offsets are whole seconds).
-OFFSET_STEP_S = 1.0
+OFFSET_STEP_S = 2.0
 #: Step of the holds tried, seconds.
 HOLD_STEP_S = 2.0
 #: Safety pads over the separation rule (metres) so that the checker's sampling never differs.
@@ -62,6 +62,8 @@ PAD_H_M = 1.0
 PAD_V_M = 0.01
 #: A hold point is this much farther (metres) than the separation distance from other launch sites.
 HOLD_CLEAR_M = 5.0
+#: Samples looked at first (the first minute after the later start).
+EARLY_SAMPLES = 240
 #: Time step (s) of the search's time line; the checker uses 0.25 s.
 STEP_S = 0.25
 
@@ -165,7 +167,17 @@ def _conflict(a: _Placed, start_b: float, times_b: np.ndarray, xyz_b: np.ndarray
             k1 = min(k1, math.ceil((window[1] - t0) / STEP_S) + 1)
         if k1 < k0:
             return False
-    t = np.clip(t0 + STEP_S * np.arange(k0, k1 + 1), t0, t1)
+    # most conflicts of drones from one field come soon after the later take-off: look there first
+    k_mid = min(k1, k0 + EARLY_SAMPLES)
+    for lo, hi in ((k0, k_mid), (k_mid + 1, k1)) if k_mid < k1 else ((k0, k1),):
+        if hi >= lo and _close(a, start_b, times_b, xyz_b, rules,
+                               np.clip(t0 + STEP_S * np.arange(lo, hi + 1), t0, t1), pad_h_m, pad_v_m):
+            return True
+    return False
+
+
+def _close(a: _Placed, start_b: float, times_b: np.ndarray, xyz_b: np.ndarray, rules: Rules, t: np.ndarray,
+           pad_h_m: float, pad_v_m: float) -> bool:
     ta, tb = t - a.start_s, t - start_b
     dx = np.interp(ta, a.times_s, a.xyz[:, 0]) - np.interp(tb, times_b, xyz_b[:, 0])
     dy = np.interp(ta, a.times_s, a.xyz[:, 1]) - np.interp(tb, times_b, xyz_b[:, 1])
@@ -278,9 +290,11 @@ def deconflict(
 def _search(others: list[_Placed], ready: float, base: Flight, held: tuple[Flight, int, float] | None,
             max_delay: float, rules: Rules) -> tuple[float, float] | None:
     """The (offset, hold) in seconds that lands ``base`` (or ``held``) earliest, clear of ``others``."""
+    base_t = float(base.times_s[-1])
+    latest_end = ready + max_delay + max(base_t, float(held[0].times_s[-1]) + held[2] if held else 0.0)
+    others = [p for p in others if p.end_s >= ready and p.start_s <= latest_end]  # can meet at all
     if not others:
         return 0.0, 0.0
-    base_t = float(base.times_s[-1])
     best: tuple[float, float, float] | None = None  # (end, offset, hold)
     off = 0.0
     while off <= max_delay + 1e-9:
