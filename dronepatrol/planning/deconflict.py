@@ -219,6 +219,7 @@ def deconflict(
     hold_point: Callable[[Mission], tuple[float, float] | None] | None = None,
     max_delay_s: float = MAX_DELAY_S,
     where: str = "",
+    first: Sequence[str] | None = None,
 ) -> Deconfliction:
     """Start offsets and holds so that ``missions`` pass the separation rule (module docstring).
 
@@ -226,12 +227,16 @@ def deconflict(
     the longest flight its battery allows (seconds): a hold never makes a mission longer;
     ``hold_point(mission)`` gives where (lon, lat) that mission may hold before its final return
     (a safe point clear of the other launch sites; ``None`` = no hold). ``where`` prefixes error
-    messages (the zone file). Raises :class:`SafetyError` when a mission cannot be separated within
-    ``max_delay_s`` of offset and of hold.
+    messages (the zone file); ``first`` the drones' take-off order (default: as they come).
+    Raises :class:`SafetyError` when a mission cannot be separated within ``max_delay_s`` of
+    offset and of hold.
     """
     models = models or {}
     limits_s = limits_s or {}
-    order = sorted(range(len(missions)), key=lambda k: (missions[k].sortie, _drone_index(missions, k)))
+    names = list(dict.fromkeys(m.drone for m in missions))
+    rank = {d: (list(first).index(d) if first is not None and d in first else len(names) + names.index(d))
+            for d in names}
+    order = sorted(range(len(missions)), key=lambda k: (missions[k].sortie, rank[missions[k].drone]))
     base_flights = {k: simulate(missions[k], frame, models.get(missions[k].drone)) for k in order}
     if any(not math.isfinite(f.time_s) for f in base_flights.values()):
         return Deconfliction(missions=tuple(missions))  # endless missions: the checks refuse them
@@ -323,6 +328,37 @@ def _search(others: list[_Placed], ready: float, base: Flight, held: tuple[Fligh
     return None if best is None else (best[1], best[2])
 
 
+def best_deconfliction(
+    options: Sequence[Sequence[Mission]],
+    frame: LocalFrame,
+    *,
+    good_pct: float = 5.0,
+    **kw,
+) -> tuple[int, Deconfliction]:
+    """The cheapest :func:`deconflict` (earliest last landing) over ``options`` (the same plan
+    with different altitude layers), each tried with the drones taking off in their own order
+    and, when that costs more than ``good_pct`` percent, in reverse. Returns (option index,
+    result); raises the first :class:`SafetyError` when no option can be separated."""
+    best: tuple[int, Deconfliction] | None = None
+    refusal: SafetyError | None = None
+    for reverse in (False, True):
+        if reverse and best is not None and best[1].cost_pct <= good_pct:
+            break
+        for k, missions in enumerate(options):
+            names = list(dict.fromkeys(m.drone for m in missions))
+            try:
+                dec = deconflict(missions, frame, first=names[::-1] if reverse else names, **kw)
+            except SafetyError as exc:
+                refusal = refusal or exc
+                continue
+            if best is None or dec.makespan_s < best[1].makespan_s - 1e-6:
+                best = (k, dec)
+    if best is None:
+        assert refusal is not None
+        raise refusal
+    return best
+
+
 def hold_points(
     frame: LocalFrame,
     free: BaseGeometry,
@@ -393,14 +429,6 @@ def _refusal(m: Mission, others: list[_Placed], ready: float, flight: Flight, ru
             "fly fewer drones (--drones), or raise the zone's ceiling so each drone gets its own altitude")
 
 
-def _drone_index(missions: Sequence[Mission], k: int) -> int:
-    names: list[str] = []
-    for m in missions:
-        if m.drone not in names:
-            names.append(m.drone)
-    return names.index(missions[k].drone)
-
-
 def _takeoff_alt(m: Mission) -> float:
     for it in m.items:
         if it.command == Cmd.NAV_TAKEOFF:
@@ -408,4 +436,4 @@ def _takeoff_alt(m: Mission) -> float:
     return 0.0
 
 
-__all__ = ["Deconfliction", "deconflict", "hold_points", "with_hold"]
+__all__ = ["Deconfliction", "best_deconfliction", "deconflict", "hold_points", "with_hold"]
