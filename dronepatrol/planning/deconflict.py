@@ -5,9 +5,9 @@ Drones launched from one field stand a few metres apart, closer than the separat
 (layers ``rules.separation_alt_band_m`` apart, see :func:`~dronepatrol.planning.survey.transit_altitudes`),
 and :func:`deconflict` then chooses, mission by mission:
 
-- a **start offset** (``Mission.start_offset_s``, seconds after the fleet's common start; for a
-  later sortie, after the drone's previous sortie ends), so that drones climb one after the other
-  and their work does not meet; and
+- a **start offset** (``Mission.start_offset_s``, seconds after the common start of the mission's
+  sortie round, see :func:`~dronepatrol.planning.checks.mission_starts`), so that drones climb one
+  after the other and their work does not meet; and
 - a **hold** over the launch site before the final descent (a waypoint with a hover time), so that
   drones land one after the other; a hold costs battery, so it never exceeds the endurance left.
 
@@ -47,6 +47,7 @@ from shapely.geometry.base import BaseGeometry
 from dronepatrol.errors import SafetyError
 from dronepatrol.geo import LocalFrame
 from dronepatrol.mission import Cmd, Mission, waypoint
+from dronepatrol.planning.checks import mission_starts
 from dronepatrol.planning.estimate import Flight, simulate
 from dronepatrol.planning.flight_time import FlightModel
 from dronepatrol.rules import DEFAULT_RULES, Rules
@@ -240,21 +241,22 @@ def deconflict(
     base_flights = {k: simulate(missions[k], frame, models.get(missions[k].drone)) for k in order}
     if any(not math.isfinite(f.time_s) for f in base_flights.values()):
         return Deconfliction(missions=tuple(missions))  # endless missions: the checks refuse them
-    base_end: dict[str, float] = {}
-    for k in order:
-        base_end[missions[k].drone] = base_end.get(missions[k].drone, 0.0) + base_flights[k].time_s
+    zero = [replace(m, start_offset_s=0.0) for m in missions]
+    base_times = [base_flights[k].time_s for k in range(len(missions))]
+    base_makespan = max((t0 + t for t0, t in zip(mission_starts(zero, base_times), base_times, strict=True)),
+                        default=0.0)
     placed: list[_Placed] = []
     out: dict[int, Mission] = {}
     offsets: dict[str, float] = {}
     holds: dict[str, float] = {}
     extra: dict[str, float] = {}
-    drone_end: dict[str, float] = {}
+    round_end: dict[int, float] = {}  # sortie round -> when its last drone lands
     layers: dict[str, float] = {}
     for k in order:
         m = missions[k]
         base = base_flights[k]
         layers.setdefault(m.drone, _takeoff_alt(m))
-        ready = drone_end.get(m.drone, 0.0)
+        ready = max((v for r, v in round_end.items() if r < m.sortie), default=0.0)  # the round's start
         others = [p for p in placed if p.drone != m.drone]
         held: tuple[Flight, int, float] | None = None
         at = hold_point(m) if hold_point is not None and others else None
@@ -277,7 +279,7 @@ def deconflict(
         else:
             times, xyz = base.times_s, base.xyz
         placed.append(_Placed(drone=m.drone, start_s=ready + off, times_s=times, xyz=xyz))
-        drone_end[m.drone] = placed[-1].end_s
+        round_end[m.sortie] = max(round_end.get(m.sortie, 0.0), placed[-1].end_s)
         offsets[m.file_stem] = off
         holds[m.file_stem] = hold
         extra[m.drone] = extra.get(m.drone, 0.0) + placed[-1].end_s - ready - base.time_s
@@ -286,8 +288,8 @@ def deconflict(
         offsets_s=offsets,
         holds_s=holds,
         extra_s=extra,
-        makespan_s=max(drone_end.values(), default=0.0),
-        base_makespan_s=max(base_end.values(), default=0.0),
+        makespan_s=max(round_end.values(), default=0.0),
+        base_makespan_s=base_makespan,
         layers_m=layers,
     )
 
