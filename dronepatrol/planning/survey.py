@@ -11,7 +11,16 @@
    times including transit (:mod:`~dronepatrol.planning.split`), in sorties if needed;
 4. each share becomes a mission: take-off, speed, transit, lanes with distance triggering on at
    lane starts and off at lane ends, safe way back over the launch site, RTL; with the part's
-   geofence and the launch sites as rally points.
+   geofence and the launch sites as rally points;
+5. the drones are kept apart (:mod:`~dronepatrol.planning.deconflict`): take-off and transit
+   altitude layers, staggered starts (``Mission.start_offset_s``) and holds before landing, so
+   that the plan passes the separation check even from launch sites a few metres apart.
+
+The onboard fence of each part (:func:`~dronepatrol.planning.fence.onboard_fence`) is built first:
+when the no-fly areas had to be simplified to fit the flight controller, the lanes and transits
+avoid the larger shapes the autopilot will enforce. The summary reports the lane coverage and the
+photo coverage (:mod:`~dronepatrol.planning.footprints`), the deconfliction and its cost, and what
+the fence simplified.
 
 Distances in metres, times in seconds, altitudes in metres above home.
 
