@@ -24,6 +24,7 @@ import logging
 import mmap
 import os
 import re
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -133,10 +134,7 @@ def log_damage(damage: TlogDamage) -> None:
     log.warning(damage.message)
 
 
-def _stamp_ok(t: int, prev_t: int | None) -> bool:
-    if not T_MIN_US <= t <= T_MAX_US:
-        return False
-    return prev_t is None or prev_t - BACK_US <= t <= prev_t + FORWARD_US
+_STAMP = struct.Struct(">Q")
 
 
 def _record_end(data: bytes | mmap.mmap, p: int, n: int, prev_t: int | None) -> int | None:
@@ -144,7 +142,8 @@ def _record_end(data: bytes | mmap.mmap, p: int, n: int, prev_t: int | None) -> 
     file ends inside it."""
     if p + 10 > n:
         return _TRUNCATED if p < n else None
-    if not _stamp_ok(int.from_bytes(data[p : p + 8], "big"), prev_t):
+    t = _STAMP.unpack_from(data, p)[0]
+    if not T_MIN_US <= t <= T_MAX_US or (prev_t is not None and not prev_t - BACK_US <= t <= prev_t + FORWARD_US):
         return None
     magic = data[p + 8]
     if magic == _V2:
@@ -228,16 +227,16 @@ def _iter_records(data: bytes | mmap.mmap, n: int, source: str,
                   on_damage: DamageHandler | None) -> Iterator[TlogRecord]:
     p = 0
     prev_t: int | None = None
-    record_end = _record_end
+    record_end, unpack = _record_end, _STAMP.unpack_from
+    end = record_end(data, 0, n, None)
     while p < n:
-        end = record_end(data, p, n, prev_t)
         if end is not None and end != _TRUNCATED:
-            t = int.from_bytes(data[p : p + 8], "big")
-            nxt = record_end(data, end, n, t) if end < n else n
+            t = unpack(data, p)[0]
+            nxt = record_end(data, end, n, t) if end < n else n  # the next record, checked now
             if nxt is not None or packet_crc_ok(data[p + 8 : end]):
-                yield TlogRecord(t, p, bytes(data[p + 8 : end]))
+                yield TlogRecord(t, p, data[p + 8 : end])
                 prev_t = t
-                p = end
+                p, end = end, nxt
                 continue
         elif end == _TRUNCATED:
             if on_damage is not None:
@@ -248,6 +247,7 @@ def _iter_records(data: bytes | mmap.mmap, n: int, source: str,
         if on_damage is not None:
             on_damage(TlogDamage(path=source, offset=p, length=q - p, kind="corrupt"))
         p = q
+        end = record_end(data, p, n, prev_t) if p < n else None
 
 
 def _resync(data: bytes | mmap.mmap, start: int, n: int, prev_t: int | None) -> int:
