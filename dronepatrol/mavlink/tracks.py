@@ -104,7 +104,9 @@ class _Builder:
     def add(self, s: Sample) -> None:
         rec = s.record
         if isinstance(rec, Position):
-            self.positions.append((self.clock.observe_boot(rec.boot_ms), s.t_rx_s, rec))
+            epoch = self.clock.observe_boot(rec.boot_ms)
+            if rec.lat != 0.0 or rec.lon != 0.0:  # 0, 0: ArduPilot has no position estimate yet
+                self.positions.append((epoch, s.t_rx_s, rec))
         elif isinstance(rec, SystemTime):
             self.clock.add_pair(self.clock.observe_boot(rec.boot_ms), boot_ms=rec.boot_ms, unix_us=rec.unix_us)
         elif isinstance(rec, CameraShot):

@@ -197,7 +197,8 @@ class DroneState:
             case Heartbeat():
                 self.heartbeat = rec
             case Position():
-                self.position = rec
+                if rec.lat != 0.0 or rec.lon != 0.0:  # 0, 0: no position estimate yet
+                    self.position = rec
             case Gps():
                 self.gps = rec
             case Battery():
