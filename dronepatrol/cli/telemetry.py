@@ -100,73 +100,6 @@ def show_views(views: Iterable, *, json_out: bool, title: str, pace: Callable[[f
     return n
 
 
-@app.command()
-def replay(
-    tlogs: TlogsArg,
-    speed: Annotated[float, typer.Option("--speed", min=0.0, help="Replay speed (1 = real time, 0 = as fast as "
-                                         "possible).")] = 1.0,
-    json_out: JsonOpt = False,
-) -> None:
-    """The live view fed from recordings, for debriefs.
-
-    Times and link ages come from the recording. Without a terminal (or with --json): one JSON line
-    per update.
-    """
-    from dronepatrol.mavlink.tracks import replay_views
-
-    views = replay_views(tlogs, step_s=FRAME_S)
-    pace = None
-    if speed > 0:
-        start: list[float] = []
-
-        def pace(t_s: float) -> None:
-            if not start:
-                start.extend((t_s, time.monotonic()))
-            wait = start[1] + (t_s - start[0]) / speed - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-
-    n = show_views(views, json_out=json_out, title=f"replay x{speed:g}" if speed else "replay", pace=pace,
-                   min_frame_s=FRAME_S if speed == 0 else 0.0)
-    if n == 0:
-        warn("nothing to replay: the recordings hold no readable record")
-
-
-@app.command()
-def export(
-    tlogs: TlogsArg,
-    fmt: Annotated[TrackFormatName, typer.Option("--format", "-f", help="Output format.")],  # type: ignore[valid-type]
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (written atomically).")],
-    json_out: JsonOpt = False,
-) -> None:
-    """Flown tracks and photo positions as GPX, GeoJSON, CSV or KML.
-
-    One track per drone plus its camera triggers (CAMERA_FEEDBACK). Times are UTC from the vehicle's
-    clock where the log allows (the file says which). Damaged recordings are read up to the damage,
-    with a warning naming the byte offset.
-    """
-    from dronepatrol.fsutil import atomic_write_text
-    from dronepatrol.mavlink.tracks import read_tracks
-
-    target = TRACK_FORMATS[fmt.value if isinstance(fmt, Enum) else str(fmt)]
-    tracks = [t for p in tlogs for t in read_tracks(p, log_warnings=False)]
-    for w in dict.fromkeys(w for t in tracks for w in t.warnings):
-        warn(w)
-    atomic_write_text(out, target.dumps(tracks), protect=tuple(tlogs))
-    fixes = sum(len(t.fixes) for t in tracks)
-    shots = sum(len(t.triggers) for t in tracks)
-    if json_out:
-        emit_json({"out": str(out), "format": target.name, "drones": [
-            {"drone": t.drone, "system_id": t.system_id, "fixes": len(t.fixes), "triggers": len(t.triggers),
-             "time_source": t.time_source, "source": t.source, "warnings": list(t.warnings)} for t in tracks]})
-    clocks = ", ".join(sorted({t.time_source for t in tracks}))
-    say(f"{escape(str(out))}: {len(tracks)} drone(s), {fixes} positions, {shots} photos ({target.description}; "
-         f"times from the {clocks} clock)")
-    for t in tracks:
-        if not t.fixes:
-            warn(f"{t.source}: no positions recorded for {t.drone}")
-
-
 def _names(drones: str | None) -> list[str] | None:
     if drones is None:
         return None
@@ -260,9 +193,9 @@ def watch(
 ) -> None:
     """Live table of the drones (4 Hz): link, mode, battery, GPS, mission, photos, fence, endurance.
 
-    Alerts (link lost, battery low, fence breach, pre-arm failures, failsafes) stand out below the
-    table, then each drone's latest message. Without a terminal (or with --json): one JSON line
-    per update. Ctrl-C stops (exit 0) after closing the recording.
+    Alerts (link lost, battery low, fence breach, pre-arm failures, failsafes) stand out below the table.
+
+    Without a terminal (or with --json): one JSON line per update. Ctrl-C stops (exit 0) after closing the recording.
     """
     import contextlib
 
@@ -308,8 +241,10 @@ def record_cmd(
     """Record every drone's link, both directions, until Ctrl-C or --duration.
 
     The link owner records, so what any other command sends meanwhile is in the recording too.
-    Files: DIR/<UTC>/<drone>.tlog (standard tlog, opens in Mission Planner and MAVExplorer) and
-    session.json. Recording goes on across link loss; Ctrl-C closes it (exit 0).
+
+    Files: DIR/<UTC>/<drone>.tlog (standard tlogs for Mission Planner, MAVExplorer) and session.json.
+
+    Recording goes on across link loss; Ctrl-C closes it (exit 0).
     """
     from dronepatrol.config import load_fleet
 
@@ -329,3 +264,71 @@ def record_cmd(
         emit_json(summary)
     say(f"recording closed: {escape(str(rec.session))} ("
         + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in summary.get("bytes", {}).items()) + ")")
+
+
+@app.command()
+def replay(
+    tlogs: TlogsArg,
+    speed: Annotated[float, typer.Option("--speed", min=0.0, help="Replay speed (1 = real time, 0 = as fast as "
+                                         "possible).")] = 1.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """The live view fed from recordings, for debriefs.
+
+    Times and link ages come from the recording. Without a terminal (or with --json): one JSON line per update.
+    """
+    from dronepatrol.mavlink.tracks import replay_views
+
+    views = replay_views(tlogs, step_s=FRAME_S)
+    pace = None
+    if speed > 0:
+        start: list[float] = []
+
+        def pace(t_s: float) -> None:
+            if not start:
+                start.extend((t_s, time.monotonic()))
+            wait = start[1] + (t_s - start[0]) / speed - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+
+    n = show_views(views, json_out=json_out, title=f"replay x{speed:g}" if speed else "replay", pace=pace,
+                   min_frame_s=FRAME_S if speed == 0 else 0.0)
+    if n == 0:
+        warn("nothing to replay: the recordings hold no readable record")
+
+
+@app.command()
+def export(
+    tlogs: TlogsArg,
+    fmt: Annotated[TrackFormatName, typer.Option("--format", "-f", help="Output format.")],  # type: ignore[valid-type]
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (written atomically).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Flown tracks and photo positions as GPX, GeoJSON, CSV or KML.
+
+    One track per drone plus its camera triggers (CAMERA_FEEDBACK).
+
+    Times are UTC from the vehicle's clock where the log allows (the file says which).
+
+    Damaged recordings are read up to the damage, with a warning naming the byte offset.
+    """
+    from dronepatrol.fsutil import atomic_write_text
+    from dronepatrol.mavlink.tracks import read_tracks
+
+    target = TRACK_FORMATS[fmt.value if isinstance(fmt, Enum) else str(fmt)]
+    tracks = [t for p in tlogs for t in read_tracks(p, log_warnings=False)]
+    for w in dict.fromkeys(w for t in tracks for w in t.warnings):
+        warn(w)
+    atomic_write_text(out, target.dumps(tracks), protect=tuple(tlogs))
+    fixes = sum(len(t.fixes) for t in tracks)
+    shots = sum(len(t.triggers) for t in tracks)
+    if json_out:
+        emit_json({"out": str(out), "format": target.name, "drones": [
+            {"drone": t.drone, "system_id": t.system_id, "fixes": len(t.fixes), "triggers": len(t.triggers),
+             "time_source": t.time_source, "source": t.source, "warnings": list(t.warnings)} for t in tracks]})
+    clocks = ", ".join(sorted({t.time_source for t in tracks}))
+    say(f"{escape(str(out))}: {len(tracks)} drone(s), {fixes} positions, {shots} photos ({target.description}; "
+         f"times from the {clocks} clock)")
+    for t in tracks:
+        if not t.fixes:
+            warn(f"{t.source}: no positions recorded for {t.drone}")

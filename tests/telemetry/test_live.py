@@ -157,3 +157,19 @@ def test_ctrl_c_exits_0_after_closing_the_recording(make_fleet, tmp_path: Path) 
     from dronepatrol.mavlink.owner import find_owner
 
     assert find_owner(load_fleet(toml)) is None  # the owner it started is gone
+
+
+def test_iter_samples_from_a_live_subscription(make_fleet) -> None:  # noqa: F811
+    from dronepatrol.mavlink.fleetlink import open_fleet
+    from dronepatrol.mavlink.tracks import iter_samples
+    from dronepatrol.telemetry.samples import Heartbeat, Position
+
+    sim = make_fleet(drones=1)
+    with open_fleet(fleet_of(sim), timeout_s=5) as links, links["drone1"].subscribe() as sub:
+        kinds = set()
+        for s in iter_samples(sub, timeout_s=3):
+            assert s.system_id == 1
+            kinds.add(type(s.record))
+            if {Heartbeat, Position} <= kinds:
+                break
+    assert {Heartbeat, Position} <= kinds
