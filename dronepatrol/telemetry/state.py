@@ -32,6 +32,7 @@ import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from dronepatrol.telemetry.names import copter_mode_name, gps_fix_name, mission_state_name
 from dronepatrol.telemetry.samples import (
@@ -314,7 +315,9 @@ class FleetView:
     drones: tuple[DroneView, ...]
 
     def to_json(self) -> dict:
-        return {"t_s": self.t_s, "drones": [d.to_json() for d in self.drones]}
+        """A JSON-ready dict: ``t_s`` (UTC POSIX seconds), ``time_utc`` (ISO 8601) and the drones."""
+        utc = datetime.fromtimestamp(self.t_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {"t_s": self.t_s, "time_utc": utc, "drones": [d.to_json() for d in self.drones]}
 
 
 class FleetState:
