@@ -27,6 +27,7 @@ import re
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,12 @@ def stamp_us(t_us: int) -> bytes:
 
 
 class TlogWriter:
-    """Append raw packets to a ``.tlog`` file, durably. Thread-safe."""
+    """Append raw packets to a ``.tlog`` file, durably. Thread-safe.
+
+    Every write goes straight to the file (no user-space buffer); written data is fsynced at
+    least every ``fsync_s`` seconds, also when nothing more arrives (a background flusher), and on
+    close.
+    """
 
     def __init__(self, path: Path | str, *, fsync_s: float = 1.0) -> None:
         self.path = Path(path)
@@ -50,7 +56,9 @@ class TlogWriter:
         self._lock = threading.Lock()
         self._fsync_s = fsync_s
         self._last_sync = time.monotonic()
+        self._dirty = False
         self.records = 0
+        _flusher().add(self)
 
     def write(self, packet: bytes, *, t_us: int | None = None) -> None:
         """Append one packet stamped ``t_us`` (default: now). Written through at once."""
@@ -58,10 +66,12 @@ class TlogWriter:
         with self._lock:
             self._f.write(stamp_us(t) + bytes(packet))
             self.records += 1
+            self._dirty = True
             now = time.monotonic()
             if now - self._last_sync >= self._fsync_s:
                 os.fsync(self._f.fileno())
                 self._last_sync = now
+                self._dirty = False
 
     def sync(self) -> None:
         """fsync now."""
@@ -69,18 +79,67 @@ class TlogWriter:
             if not self._f.closed:
                 os.fsync(self._f.fileno())
                 self._last_sync = time.monotonic()
+                self._dirty = False
+
+    def _sync_if_due(self, now: float) -> None:
+        with self._lock:
+            if self._dirty and not self._f.closed and now - self._last_sync >= self._fsync_s:
+                os.fsync(self._f.fileno())
+                self._last_sync = now
+                self._dirty = False
 
     def close(self) -> None:
         with self._lock:
             if not self._f.closed:
                 os.fsync(self._f.fileno())
                 self._f.close()
+                self._dirty = False
+        _flusher().discard(self)
 
     def __enter__(self) -> TlogWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Flusher:
+    """One daemon thread fsyncing every open writer's written data when it is due."""
+
+    PERIOD_S = 0.25
+
+    def __init__(self) -> None:
+        self._writers: weakref.WeakSet[TlogWriter] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, w: TlogWriter) -> None:
+        with self._lock:
+            self._writers.add(w)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="tlog-fsync", daemon=True)
+                self._thread.start()
+
+    def discard(self, w: TlogWriter) -> None:
+        with self._lock:
+            self._writers.discard(w)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.PERIOD_S)
+            with self._lock:
+                writers = list(self._writers)
+            now = time.monotonic()
+            for w in writers:
+                try:
+                    w._sync_if_due(now)
+                except OSError as exc:  # a disk error: say it, keep the others going
+                    log.warning("%s: fsync failed: %s", w.path, exc)
+
+
+@functools.cache
+def _flusher() -> _Flusher:
+    return _Flusher()
 
 
 # ----------------------------------------------------------------------------- reading
