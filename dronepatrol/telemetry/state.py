@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -325,11 +325,6 @@ class FleetState:
 
     def __init__(self, drones: Iterable[DroneState]) -> None:
         self.drones: dict[str, DroneState] = {d.name: d for d in drones}
-
-    @classmethod
-    def named(cls, names: Sequence[tuple[str, int | None]]) -> FleetState:
-        """States for ``(name, system_id)`` pairs with default speeds."""
-        return cls(DroneState(n, s) for n, s in names)
 
     def apply(self, name: str, sample: Sample) -> bool:
         """Give ``sample`` (heard on drone ``name``'s link or log) to that drone."""
