@@ -200,8 +200,8 @@ def watch(
     import contextlib
 
     from dronepatrol.config import load_fleet
-    from dronepatrol.mavlink.fleetlink import open_fleet, select_drones
-    from dronepatrol.mavlink.tracks import watch_views
+    from dronepatrol.mavlink.fleetlink import select_drones
+    from dronepatrol.mavlink.tracks import open_watch_links, watch_views
 
     fleet = load_fleet(fleet_path)
     names = _names(drones)
@@ -214,7 +214,9 @@ def watch(
             if record is not None:
                 recording = stack.enter_context(_Recording(fleet, record))
                 say(f"recording to {escape(str(recording.session))}")
-            links = stack.enter_context(open_fleet(fleet, names, timeout_s=timeout))
+            links, problems = stack.enter_context(open_watch_links(fleet, names, timeout_s=timeout))
+            for p in problems:
+                warn(p + " - watching the others; it shows as soon as it answers")
             title = "dronepatrol watch" + (f"  rec {recording.session.name}" if recording and recording.session
                                            else "")
             views = watch_views(links, chosen, frame_s=FRAME_S,

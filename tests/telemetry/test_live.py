@@ -173,3 +173,23 @@ def test_iter_samples_from_a_live_subscription(make_fleet) -> None:  # noqa: F81
             if {Heartbeat, Position} <= kinds:
                 break
     assert {Heartbeat, Position} <= kinds
+
+
+def test_watch_goes_on_without_a_silent_drone_and_fails_when_none_answers(cli, make_fleet,  # noqa: F811
+                                                                           tmp_path: Path) -> None:
+    import socket
+
+    sim = make_fleet(drones=1)
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    toml = tmp_path / "f.toml"
+    toml.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n\n'
+                    f'[[drones]]\nname = "drone2"\nconnection = "tcp:127.0.0.1:{dead}"\nsystem_id = 2\n')
+    r = cli("telemetry", "watch", "--fleet", toml, "--timeout", "1", "--duration", "2", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "drone2: no HEARTBEAT from system id 2" in r.stderr and "watching the others" in r.stderr
+    last = {d["name"]: d for d in json.loads(r.stdout.splitlines()[-1])["drones"]}
+    assert last["drone1"]["link"] == "ok" and last["drone2"]["link"] == "waiting"
+    r = cli("telemetry", "watch", "--fleet", toml, "--drones", "drone2", "--timeout", "1", "--duration", "1")
+    assert r.exit_code == 4 and "drone2: no HEARTBEAT" in r.stderr
