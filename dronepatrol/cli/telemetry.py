@@ -173,6 +173,22 @@ class _Recording:
             stop_recording(self.info)
 
 
+#: ``record`` says which drones are silent this long after it starts (seconds).
+SILENT_CHECK_S = 10.0
+
+
+def _silent_drones(info: object) -> list[str]:
+    """Drones the link owner has heard nothing from (its status)."""
+    from dronepatrol.errors import LinkError
+    from dronepatrol.mavlink.owner import control
+
+    try:
+        health = control(info, {"cmd": "status"}).get("health", {})
+    except LinkError:
+        return []
+    return [name for name, h in health.items() if not h.get("received")]
+
+
 def _session_summary(session: Path | None) -> dict:
     if session is None:
         return {}
@@ -251,14 +267,18 @@ def record_cmd(
     from dronepatrol.config import load_fleet
 
     fleet = load_fleet(fleet_path)
+    started = time.monotonic()
     with _StopOnSignals(), _Recording(fleet, out_dir) as rec:
         say(f"recording to {escape(str(rec.session))}" + ("" if duration else "; Ctrl-C stops"))
+        end = None if duration is None else time.monotonic() + duration
+        checked = False
         try:
-            if duration is None:
-                while True:
-                    time.sleep(3600)
-            else:
-                time.sleep(duration)
+            while end is None or time.monotonic() < end:
+                time.sleep(min(1.0, max(0.0, end - time.monotonic())) if end is not None else 1.0)
+                if not checked and time.monotonic() - started >= SILENT_CHECK_S:
+                    checked = True
+                    for name in _silent_drones(rec.info):
+                        warn(f"{name}: nothing received yet; recording goes on (check power, radio, port)")
         except KeyboardInterrupt:
             pass
     summary = _session_summary(rec.session)

@@ -193,3 +193,19 @@ def test_watch_goes_on_without_a_silent_drone_and_fails_when_none_answers(cli, m
     assert last["drone1"]["link"] == "ok" and last["drone2"]["link"] == "waiting"
     r = cli("telemetry", "watch", "--fleet", toml, "--drones", "drone2", "--timeout", "1", "--duration", "1")
     assert r.exit_code == 4 and "drone2: no HEARTBEAT" in r.stderr
+
+
+def test_record_says_which_drone_is_silent(cli, make_fleet, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    import socket
+
+    monkeypatch.setattr("dronepatrol.cli.telemetry.SILENT_CHECK_S", 1.0)
+    sim = make_fleet(drones=1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    toml = tmp_path / "f.toml"
+    toml.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n\n'
+                    f'[[drones]]\nname = "drone2"\nconnection = "tcp:127.0.0.1:{dead}"\nsystem_id = 2\n')
+    r = cli("telemetry", "record", tmp_path / "rec", "--duration", "2.5", "--fleet", toml)
+    assert r.exit_code == 0, r.stderr
+    assert "drone2: nothing received yet; recording goes on" in r.stderr and "drone1: nothing" not in r.stderr
