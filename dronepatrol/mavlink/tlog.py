@@ -292,6 +292,8 @@ def _iter_records(data: bytes | mmap.mmap, n: int, source: str,
         if end is not None and end != _TRUNCATED:
             t = unpack(data, p)[0]
             nxt = record_end(data, end, n, t) if end < n else n  # the next record, checked now
+            if nxt is None:
+                nxt = _clock_step_at(data, end, n)  # the recorder's clock was set, not damage
             if nxt is not None or packet_crc_ok(data[p + 8 : end]):
                 yield TlogRecord(t, p, data[p + 8 : end])
                 prev_t = t
@@ -301,12 +303,27 @@ def _iter_records(data: bytes | mmap.mmap, n: int, source: str,
             if on_damage is not None:
                 on_damage(TlogDamage(path=source, offset=p, length=n - p, kind="truncated"))
             return
+        if prev_t is not None and (step := _clock_step_at(data, p, n)) is not None:
+            prev_t, end = None, step  # a clock step right after damage
+            continue
         # resynchronise: the next offset where a trustworthy record starts
         q = _resync(data, p + 1, n, prev_t)
         if on_damage is not None:
             on_damage(TlogDamage(path=source, offset=p, length=q - p, kind="corrupt"))
         p = q
         end = record_end(data, p, n, prev_t) if p < n else None
+
+
+def _clock_step_at(data: bytes | mmap.mmap, p: int, n: int) -> int | None:
+    """End of a record at ``p`` whose stamp jumps (the recording laptop's clock was set), told
+    from damage by a valid checksum and a next record that follows on; ``None`` otherwise."""
+    end = _record_end(data, p, n, None)
+    if end is None or end == _TRUNCATED or not packet_crc_ok(data[p + 8 : end]):
+        return None
+    if end == n:
+        return end
+    nxt = _record_end(data, end, n, _STAMP.unpack_from(data, p)[0])
+    return end if nxt is not None else None
 
 
 def _resync(data: bytes | mmap.mmap, start: int, n: int, prev_t: int | None) -> int:

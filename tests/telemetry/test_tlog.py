@@ -161,3 +161,11 @@ def test_written_data_is_fsynced_within_a_second_even_when_nothing_more_comes(tm
         assert len(synced) == n  # nothing new written: no needless fsync
     finally:
         w.close()
+
+
+def test_a_clock_step_of_the_recorder_is_not_damage() -> None:
+    half = len(FLIGHT.records) // 2
+    shifted = [(t - (2 * 3600 * 10**6 if i >= half else 0), p) for i, (t, p) in enumerate(FLIGHT.records)]
+    recs, damage = _read(b"".join(stamp_us(t) + p for t, p in shifted))
+    assert not damage and len(recs) == len(FLIGHT.records)
+    assert recs[half].t_us == shifted[half][0] & ~3
