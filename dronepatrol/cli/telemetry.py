@@ -42,7 +42,25 @@ DurationOpt = Annotated[
 ]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each drone's heartbeat.")]
 
-TlogsArg = Annotated[list[Path], typer.Argument(help="Recordings (.tlog), one drone each.", show_default=False)]
+TlogsArg = Annotated[list[Path], typer.Argument(
+    help="Recordings (.tlog), one drone each, or a session directory (all its .tlog files).", show_default=False)]
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Session directories replaced by their ``.tlog`` files (InputError for one without any)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.glob("*.tlog"))
+            if not found:
+                from dronepatrol.errors import InputError
+
+                raise InputError(f"{p}: no .tlog recording in this directory; give a session directory "
+                                 "(flights/<UTC time>/) or .tlog files")
+            out += found
+        else:
+            out.append(p)
+    return out
 
 
 def say(message: str) -> None:
@@ -301,7 +319,7 @@ def replay(
     """
     from dronepatrol.mavlink.tracks import replay_views
 
-    views = replay_views(tlogs, step_s=FRAME_S)
+    views = replay_views(_expand(tlogs), step_s=FRAME_S)
     pace = None
     if speed > 0:
         start: list[float] = []
@@ -338,6 +356,7 @@ def export(
     from dronepatrol.mavlink.tracks import read_tracks
 
     target = TRACK_FORMATS[fmt.value if isinstance(fmt, Enum) else str(fmt)]
+    tlogs = _expand(tlogs)
     tracks = [t for p in tlogs for t in read_tracks(p, log_warnings=False)]
     for w in dict.fromkeys(w for t in tracks for w in t.warnings):
         warn(w)
