@@ -176,8 +176,8 @@ def demo(
         stack.callback(stop_owner, owner)
         run.flights = Path(owner.recording) if owner.recording else flights
         _say(f"link owner holds the three links and records to {escape(str(run.flights))}")
-        if sitl is not None:
-            _step(run, "configure the cameras", ["fleet", "camera", "--fleet", fleet_file, "--yes"])
+        _step(run, "set the drones up (failsafe, ground stations, camera)",
+              ["fleet", "setup", "--fleet", fleet_file, "--camera-type", "1", "--yes"])
         for kind in fly:
             for sortie in range(1, sorties + 1):
                 target = run.out / "missions" / kind
