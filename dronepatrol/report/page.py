@@ -330,7 +330,7 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
         out.append(f'<div class="dp-period">{esc(s["no_data"])}</div>')
     cov = "–" if f["coverage_pct"] is None else f"{f['coverage_pct']:.1f} %"
     out.append('<div class="dp-figs">')
-    out.append(_fig("flights", str(f["flights"]), esc(s["flights"]), f"{f['drones']} {esc(s['drones'])}"))
+    out.append(_fig("flights", str(f["flights"]), esc(s["flights"]), esc(s.fmt("n_drones", n=f["drones"]))))
     out.append(_fig("distance_km", f"{f['distance_km']:.1f}", f"{esc(s['distance'])} ({esc(s['u_km'])})"))
     out.append(_fig("flight_time_h", f"{f['flight_time_h']:.1f}", f"{esc(s['flight_time'])} ({esc(s['u_h'])})"))
     out.append(

@@ -41,6 +41,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "no_data": ("No flights or photos given", "ยังไม่มีข้อมูลการบินหรือภาพถ่าย"),
     "drones": ("Drones", "โดรน"),
     "drone": ("Drone", "โดรน"),
+    "n_drones": ("{n} drones", "โดรน {n} ลำ"),
     "flights": ("Flights", "เที่ยวบิน"),
     "distance": ("Distance", "ระยะทาง"),
     "flight_time": ("Flight time", "เวลาบิน"),
