@@ -52,9 +52,9 @@ def main(
 app.add_typer(zone.app, name="zone")
 app.add_typer(plan.app, name="plan")
 app.add_typer(mission.app, name="mission")
-app.add_typer(photos.app, name="photos")
 app.add_typer(fleet.app, name="fleet")
 app.add_typer(telemetry.app, name="telemetry")
+app.add_typer(photos.app, name="photos")
 app.command("sim")(sim)
 app.command("report")(report)
 

@@ -44,17 +44,22 @@ def _logs(paths: list[Path]) -> list[Path]:
 
 
 def _read_tracks(paths: list[Path]) -> list:
-    from dronepatrol.fsutil import read_input_bytes
-
+    """Every vehicle's track in the logs (telemetry's reader), warning where a log's times are
+    the laptop's receive times rather than the vehicle's clock."""
     try:
-        from dronepatrol.mavlink.tracks import read_track
+        from dronepatrol.mavlink import tracks as reader
     except ImportError:  # pragma: no cover - until the telemetry reader is merged
         raise UsageError("reading .tlog files needs dronepatrol.mavlink.tracks (the telemetry reader), "
                          "which this build lacks") from None
+    read_all = getattr(reader, "read_tracks", None)
     tracks = []
     for p in _logs(paths):
-        read_input_bytes(p, what="a flight log (.tlog)")[:0]  # exists and is readable, or exit 3
-        tracks.append(read_track(p))
+        tracks.extend(read_all(p) if read_all is not None else [reader.read_track(p)])
+    for t in tracks:
+        if t.fixes and t.time_source != "vehicle":
+            console.print(f"[yellow]warning:[/] {escape(t.source or t.drone)}: {t.drone}'s times are partly or all "
+                          "the laptop's receive times (no SYSTEM_TIME from the vehicle): positions may be off by the "
+                          "link delay", soft_wrap=True)
     return tracks
 
 
@@ -99,8 +104,11 @@ def geotag(
     tracks = _read_tracks(log)
     result = _run(geotag_photos, photos, tracks, out, offset_s=offset_s, tz_s=tz_s, drone=drone, fleet=fleet_cfg,
                   workers=workers)
+    if result.photos == 0:
+        raise InputError(f"{photos}: no JPEG photos (.jpg, .jpeg) found; give the folder the drones' photos "
+                         "were copied to")
     if json_out:
-        emit_json(result.summary())
+        emit_json(result.document())
     _print(result)
     if not result.tagged:
         reasons = Counter(p.reason for p in result.problems).most_common(1)
@@ -125,27 +133,32 @@ def _run(fn, *args, **kw):
         return fn(*args, progress=progress, **kw)
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _print(result) -> None:
     for g in result.groups:
-        who = g.drone or "unassigned"
+        who = g.drone or "no drone"
+        head = escape(g.group if g.group == g.drone else f"{g.group} ({who})")
         if g.offset_source == "auto":
             res = "" if g.residual_max_s is None else (f", residuals median {g.residual_median_s:.2f} s, "
                                                         f"max {g.residual_max_s:.2f} s")
-            info(f"{escape(g.group)}: {who}, camera clock offset {g.offset_s:+.2f} s (from camera triggers), "
-                 f"{g.matched} of {g.photos} photos matched{res}")
+            info(f"{head}: camera clock offset {g.offset_s:+.2f} s (from camera triggers), "
+                 f"{g.matched} of {_n(g.photos, 'photo')} matched{res}")
         elif g.offset_source == "given":
-            info(f"{escape(g.group)}: {who}, offset {g.offset_s:+.2f} s given, {g.photos} photos interpolated")
+            info(f"{head}: offset {g.offset_s:+.2f} s given, {_n(g.photos, 'photo')} placed along the track")
         if g.unmatched_photos:
-            info(f"  {len(g.unmatched_photos)} photos without a trigger: "
+            info(f"  {_n(len(g.unmatched_photos), 'photo')} without a trigger, placed along the track: "
                  f"{escape(', '.join(g.unmatched_photos[:5]))}{' ...' if len(g.unmatched_photos) > 5 else ''}")
         if g.unmatched_triggers:
             shown = ", ".join(str(i) for i in g.unmatched_triggers[:10])
-            info(f"  {len(g.unmatched_triggers)} triggers without a photo (img_idx {shown}"
+            info(f"  {_n(len(g.unmatched_triggers), 'trigger')} without a photo (img_idx {shown}"
                  f"{' ...' if len(g.unmatched_triggers) > 10 else ''})")
         for w in g.warnings:
             console.print(f"  [yellow]warning:[/] {escape(w)}", soft_wrap=True)
     for p in result.problems:
         console.print(f"[yellow]not tagged:[/] {escape(p.key)}: {escape(p.reason)}", soft_wrap=True)
     colour = "green" if result.tagged else "red"
-    info(f"[{colour}]{len(result.tagged)} of {result.photos} photos geotagged[/] into {escape(str(result.out_dir))}"
-         + (f" ({len(result.problems)} not tagged)" if result.problems else ""))
+    info(f"[{colour}]{len(result.tagged)} of {_n(result.photos, 'photo')} geotagged[/] into "
+         f"{escape(str(result.out_dir))}" + (f" ({len(result.problems)} not tagged)" if result.problems else ""))

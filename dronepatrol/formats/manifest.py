@@ -132,10 +132,14 @@ def summary_dict(result: Any) -> dict[str, Any]:
     }
 
 
+def document(result: Any) -> dict[str, Any]:
+    """The summary and every row (per-photo position, method, residual, problem)."""
+    return {**summary_dict(result), "rows": rows(result)}
+
+
 def manifest_json(result: Any) -> str:
-    """``manifest.json``: the summary and every row."""
-    doc = {**summary_dict(result), "rows": rows(result)}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """``manifest.json`` text: :func:`document`."""
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def photos_geojson(tagged: Sequence[TaggedPhoto]) -> str:
@@ -169,4 +173,7 @@ def photos_geojson(tagged: Sequence[TaggedPhoto]) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False) + "\n"
 
 
-__all__ = ["FIELDS", "iso_utc", "manifest_csv", "manifest_json", "photo_row", "photos_geojson", "rows", "summary_dict"]
+__all__ = [
+    "FIELDS",
+    "document",
+    "iso_utc", "manifest_csv", "manifest_json", "photo_row", "photos_geojson", "rows", "summary_dict"]

@@ -19,6 +19,7 @@ Everything is pure: the photos layer reads the files, this module only computes.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -142,7 +143,10 @@ def _footprint(camera: Camera | None, path: FlightPath, pos: Position) -> tuple[
     if camera is None or pos.heading_deg is None or pos.alt_rel_m <= 0:
         return None
     x, y = path.frame.xy(pos.lon, pos.lat)
-    ring = footprint_corners_m(camera, x, y, pos.alt_rel_m, pos.heading_deg)
+    # the heading is from true north; the frame's grid north differs (UTM meridian convergence)
+    xn, yn = path.frame.xy(pos.lon, pos.lat + 1e-4)
+    grid_north_deg = math.degrees(math.atan2(xn - x, yn - y))
+    ring = footprint_corners_m(camera, x, y, pos.alt_rel_m, pos.heading_deg + grid_north_deg)
     ring.append(ring[0])
     return tuple(path.frame.lonlat(cx, cy) for cx, cy in ring)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ from dronepatrol.errors import UsageError
 from dronepatrol.formats.manifest import manifest_csv, manifest_json, photos_geojson
 from dronepatrol.fsutil import atomic_write_bytes, atomic_write_text
 from dronepatrol.geotag.locate import GroupReport, PhotoTime, Placement, Problem, TaggedPhoto, locate
-from dronepatrol.photos.exif import ExifProblem, PhotoExif, gps_ifd, load_exif, photo_exif, with_gps
-from dronepatrol.photos.jpeg import JpegError, exif_segment, image_data_offset, read_exif_payload, replace_exif
+from dronepatrol.photos.exif import ExifProblem, PhotoExif, add_gps, gps_ifd, load_exif, photo_exif
+from dronepatrol.photos.jpeg import JpegError, exif_parts, exif_segment, read_exif_payload
 from dronepatrol.planning.camera import CAMERAS, Camera
 from dronepatrol.telemetry.model import Track
 
@@ -68,10 +69,16 @@ class BatchResult:
     files: tuple[Path, ...]
 
     def summary(self) -> dict:
-        """The ``--json`` summary (also ``manifest.json`` without the per-photo list)."""
+        """The run summary: counts, per-group offsets and residuals, problems, files."""
         from dronepatrol.formats.manifest import summary_dict
 
         return summary_dict(self)
+
+    def document(self) -> dict:
+        """What ``manifest.json`` and ``--json`` hold: the summary and every photo's row."""
+        from dronepatrol.formats.manifest import document
+
+        return document(self)
 
 
 def find_photos(root: Path, *, exclude: Path | None = None) -> list[Path]:
@@ -133,22 +140,57 @@ def photo_times(
     return out
 
 
-def write_copy(src: Path, dst: Path, placement: Placement) -> tuple[str, str]:
+def write_copy(src: Path, dst: Path, placement: Placement, *, fsync: bool = True) -> tuple[str, str]:
     """Copy ``src`` to ``dst`` with GPS tags for ``placement``; returns the SHA-256 of both.
 
+    The copy is written to a temporary file beside ``dst`` and renamed, so ``dst`` is never a
+    half-written file; ``fsync=False`` leaves flushing to the caller (:func:`sync_files`).
     Raises :class:`ExifProblem` / :class:`JpegError` / OSError; nothing is written then."""
     data = src.read_bytes()
     sha_orig = hashlib.sha256(data).hexdigest()
-    exif = load_exif(exif_segment(data))
+    payload = exif_segment(data)
     gps = gps_ifd(lat=placement.lat, lon=placement.lon, alt_amsl_m=placement.alt_amsl_m,
                   t_utc_s=placement.t_s, heading_deg=placement.heading_deg)
-    new = replace_exif(data, with_gps(exif, gps))
-    a, b = image_data_offset(data), image_data_offset(new)
-    if memoryview(new)[b:] != memoryview(data)[a:]:
-        raise JpegError("image data would change; not written")  # cannot happen: a guard
-    sha_copy = hashlib.sha256(new).hexdigest()
-    atomic_write_bytes(dst, new, protect=(src,))
-    return sha_orig, sha_copy
+    parts = exif_parts(data, add_gps(payload, gps))
+    # everything from SOS on is a view of the original: the image data cannot change
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part)
+    if fsync:
+        atomic_write_bytes(dst, b"".join(parts), protect=(src,))
+    else:
+        _replace_into(dst, parts, src)
+    return sha_orig, sha.hexdigest()
+
+
+def _replace_into(dst: Path, parts: Sequence[bytes | memoryview], src: Path) -> None:
+    """Temporary file in ``dst``'s folder, written, renamed over ``dst`` (no fsync)."""
+    if dst.resolve() == src.resolve():
+        raise UsageError(f"{dst}: refusing to overwrite an original photo; choose another -o")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(tmp, "wb", buffering=0) as fh:
+            for part in parts:
+                fh.write(part)
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def sync_files(paths: Sequence[Path], pool: ThreadPoolExecutor) -> None:
+    """fsync every file and then each folder holding them (after a batch of renames)."""
+
+    def one(p: Path) -> None:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    list(pool.map(one, paths))
+    list(pool.map(one, sorted({p.parent for p in paths})))
 
 
 def _check_dirs(photos_dir: Path, out_dir: Path) -> None:
@@ -191,7 +233,8 @@ def geotag_photos(
         if progress is not None:
             progress(phase, done, total)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         scanned = []
         for k, s in enumerate(pool.map(lambda p: scan_photo(photos_dir, p, tz_s), paths), 1):
             scanned.append(s)
@@ -203,11 +246,15 @@ def geotag_photos(
         problems.extend(result.problems if result else ())
         by_key = {s.rel: s for s in scanned}
         cameras = {t.key: t.camera for t in times}
+        originals = {p.resolve() for p in paths}
 
         def write(p: Placement) -> TaggedPhoto | Problem:
             src = by_key[p.key].path
+            if (out_dir / p.key).resolve() in originals:  # PHOTOS nested inside OUT
+                return Problem(key=p.key, reason=f"its copy would overwrite the original {out_dir / p.key}; "
+                               "choose an -o folder outside the photos")
             try:
-                sha_o, sha_c = write_copy(src, out_dir / p.key, p)
+                sha_o, sha_c = write_copy(src, out_dir / p.key, p, fsync=False)
             except (ExifProblem, JpegError) as exc:
                 return Problem(key=p.key, reason=str(exc))
             except OSError as exc:
@@ -220,6 +267,9 @@ def geotag_photos(
         for k, res in enumerate(pool.map(write, placements), 1):
             (tagged if isinstance(res, TaggedPhoto) else problems).append(res)
             tick("writing", k)
+        sync_files([out_dir / t.placement.key for t in tagged], pool)  # copies on disk before the manifest
+    finally:  # Ctrl-C: drop the queued photos, finish the ones being written
+        pool.shutdown(wait=True, cancel_futures=True)
     order = {s.rel: k for k, s in enumerate(scanned)}
     problems.sort(key=lambda p: order.get(p.key, -1))
     partial = BatchResult(out_dir=out_dir, photos=total, tagged=tuple(tagged), problems=tuple(problems),
@@ -234,4 +284,13 @@ def geotag_photos(
     return partial
 
 
-__all__ = ["BatchResult", "ScannedPhoto", "camera_for", "find_photos", "geotag_photos", "photo_times", "write_copy"]
+__all__ = [
+    "BatchResult",
+    "ScannedPhoto",
+    "camera_for",
+    "find_photos",
+    "geotag_photos",
+    "photo_times",
+    "sync_files",
+    "write_copy",
+]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import struct
 from dataclasses import dataclass
 
 import piexif
@@ -174,7 +175,8 @@ def read_gps(exif: dict) -> dict | None:
 
 
 def with_gps(exif: dict, gps: dict) -> bytes:
-    """The APP1 payload (``Exif\\0\\0...``) of ``exif`` with its GPS IFD replaced by ``gps``."""
+    """The APP1 payload (``Exif\\0\\0...``) of ``exif`` re-serialised by piexif with its GPS IFD
+    replaced by ``gps``. :func:`add_gps` is preferred: it keeps the original bytes."""
     new = {k: v for k, v in exif.items() if k != "GPS"}
     new["GPS"] = gps
     try:
@@ -186,4 +188,105 @@ def with_gps(exif: dict, gps: dict) -> bytes:
     return payload
 
 
-__all__ = ["ExifProblem", "PhotoExif", "gps_ifd", "load_exif", "parse_tz", "photo_exif", "read_gps", "with_gps"]
+_GPS_POINTER = 0x8825
+_TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1}
+
+
+def _encode(bo: str, kind: int, value) -> tuple[int, bytes]:
+    """(count, bytes) of one tag value of TIFF type ``kind``."""
+    if kind == 2:  # ASCII, NUL-terminated
+        raw = (value if isinstance(value, bytes) else str(value).encode()).rstrip(b"\x00") + b"\x00"
+        return len(raw), raw
+    if kind == 5:  # RATIONAL: one (num, den) or a tuple of them
+        pairs = [value] if isinstance(value[0], int) else list(value)
+        return len(pairs), b"".join(struct.pack(bo + "LL", int(n), int(d)) for n, d in pairs)
+    items = [value] if isinstance(value, int) else list(value)
+    code = {1: "B", 3: "H", 4: "L", 7: "B"}[kind]
+    return len(items), struct.pack(bo + code * len(items), *items)
+
+
+def _ifd(bo: str, entries: list[tuple[int, int, int, bytes]], at: int, next_ifd: int = 0) -> bytes:
+    """An IFD placed at offset ``at``: entries (tag, type, count, raw value), data after it."""
+    entries = sorted(entries)
+    data_at = at + 2 + 12 * len(entries) + 4
+    head, data = [struct.pack(bo + "H", len(entries))], bytearray()
+    for tag, kind, count, raw in entries:
+        if len(raw) <= 4:
+            field = raw.ljust(4, b"\x00")
+        else:
+            if (data_at + len(data)) % 2:
+                data += b"\x00"
+            field = struct.pack(bo + "L", data_at + len(data))
+            data += raw
+        head.append(struct.pack(bo + "HHL", tag, kind, count) + field)
+    head.append(struct.pack(bo + "L", next_ifd))
+    return b"".join(head) + bytes(data)
+
+
+def add_gps(payload: bytes | None, gps: dict) -> bytes:
+    """The APP1 payload with the GPS IFD ``gps`` (a piexif GPS dict) added, keeping every byte of
+    the original EXIF: the GPS IFD is appended, and IFD0's GPSInfo pointer is set in place or, when
+    IFD0 had none, IFD0 is copied to the end with the pointer added (the TIFF header then points
+    to the copy). Offsets inside the original (maker notes, thumbnails, the Exif IFD) stay valid.
+
+    >>> p = add_gps(EXIF_HEADER + b"II*\\x00\\x08\\x00\\x00\\x00" + b"\\x00\\x00" + b"\\x00" * 4,
+    ...             gps_ifd(lat=1.5, lon=2.5, alt_amsl_m=3.0, t_utc_s=0.0, heading_deg=None))
+    >>> g = read_gps(piexif.load(p))
+    >>> g["lat"], g["lon"], g["alt_amsl_m"]
+    (1.5, 2.5, 3.0)
+    """
+    if not payload:
+        return with_gps({}, gps)
+    tiff = payload[len(EXIF_HEADER):]
+    bo = {b"II": "<", b"MM": ">"}.get(bytes(tiff[:2]))
+    try:
+        if bo is None or struct.unpack(bo + "H", tiff[2:4])[0] != 42:
+            raise ValueError("not a TIFF header")
+        (ifd0,) = struct.unpack(bo + "L", tiff[4:8])
+        (n,) = struct.unpack(bo + "H", tiff[ifd0 : ifd0 + 2])
+        end = ifd0 + 2 + 12 * n
+        if end + 4 > len(tiff):
+            raise ValueError("IFD0 runs past the end")
+        entries = [tiff[ifd0 + 2 + 12 * k : ifd0 + 14 + 12 * k] for k in range(n)]
+        (next_ifd,) = struct.unpack(bo + "L", tiff[end : end + 4])
+    except (ValueError, struct.error) as exc:
+        raise ExifProblem(f"EXIF block is damaged ({exc}); the photo cannot be tagged safely") from None
+    out = bytearray(tiff)
+    if len(out) % 2:
+        out += b"\x00"
+    gps_at = len(out)
+    tags = []
+    for tag, value in gps.items():
+        kind = piexif.TAGS["GPS"][tag]["type"]
+        count, raw = _encode(bo, kind, value)
+        tags.append((tag, kind, count, raw))
+    out += _ifd(bo, tags, gps_at)
+    pointer = struct.pack(bo + "HHLL", _GPS_POINTER, 4, 1, gps_at)
+    slot = next((k for k, e in enumerate(entries) if struct.unpack(bo + "H", e[:2])[0] == _GPS_POINTER), None)
+    if slot is not None:
+        at = ifd0 + 2 + 12 * slot
+        out[at : at + 12] = pointer
+    else:
+        if len(out) % 2:
+            out += b"\x00"
+        new_ifd0 = len(out)
+        kept = [bytes(e) for e in entries] + [pointer]
+        kept.sort(key=lambda e: struct.unpack(bo + "H", e[:2])[0])
+        out += struct.pack(bo + "H", len(kept)) + b"".join(kept) + struct.pack(bo + "L", next_ifd)
+        out[4:8] = struct.pack(bo + "L", new_ifd0)
+    if len(EXIF_HEADER) + len(out) + 2 > 0xFFFF:
+        raise ExifProblem(f"EXIF with GPS would be {len(out)} bytes, over the 64 KiB a JPEG segment holds")
+    return EXIF_HEADER + bytes(out)
+
+
+__all__ = [
+    "ExifProblem",
+    "PhotoExif",
+    "add_gps",
+    "gps_ifd",
+    "load_exif",
+    "parse_tz",
+    "photo_exif",
+    "read_gps",
+    "with_gps",
+]

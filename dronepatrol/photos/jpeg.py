@@ -72,25 +72,32 @@ def exif_segment(data: bytes) -> bytes | None:
     return None
 
 
-def replace_exif(data: bytes, exif: bytes) -> bytes:
-    """``data`` with its EXIF APP1 payload replaced by ``exif`` (``Exif\\0\\0...``), or the
-    segment inserted after SOI and any JFIF/JFXX APP0 when there was none."""
+def exif_parts(data: bytes, exif: bytes) -> tuple[memoryview, bytes, memoryview]:
+    """``(before, app1, after)``: the new file is their concatenation, with ``app1`` the new EXIF
+    segment replacing the old one (or inserted after SOI and any JFIF/JFXX APP0 when there was
+    none). ``before``/``after`` are views of ``data`` (no copy)."""
     if not exif.startswith(EXIF_HEADER):
-        raise ValueError("EXIF payload must start with Exif\\0\\0")
+        raise ValueError("EXIF payload must start with the Exif header")
     if len(exif) + 2 > 0xFFFF:
         raise JpegError(f"EXIF block of {len(exif)} bytes is over the 64 KiB a JPEG segment holds")
     segs, _ = segments(data)
     app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    view = memoryview(data)
     for marker, start, end in segs:
         if marker == 0xE1 and data[start + 4 : start + 10] == EXIF_HEADER:
-            return b"".join((data[:start], app1, data[end:]))
+            return view[:start], app1, view[end:]
     at = 2
     for marker, _start, end in segs:
         if marker != 0xE0:
             break
         at = end
-    return b"".join((data[:at], app1, data[at:]))
+    return view[:at], app1, view[at:]
 
+
+def replace_exif(data: bytes, exif: bytes) -> bytes:
+    """``data`` with its EXIF APP1 payload replaced by ``exif`` (``Exif\\0\\0...``), or the
+    segment inserted after SOI and any JFIF/JFXX APP0 when there was none."""
+    return b"".join(exif_parts(data, exif))
 
 
 def read_exif_payload(path) -> bytes | None:
@@ -126,4 +133,12 @@ def read_exif_payload(path) -> bytes | None:
                 return body
 
 
-__all__ = ["JpegError", "exif_segment", "image_data_offset", "read_exif_payload", "replace_exif", "segments"]
+__all__ = [
+    "JpegError",
+    "exif_parts",
+    "exif_segment",
+    "image_data_offset",
+    "read_exif_payload",
+    "replace_exif",
+    "segments",
+]

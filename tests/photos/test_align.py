@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,3 +87,28 @@ def test_tolerance_whole_seconds_and_fast_shots():
     assert default_tolerance_s([0, 4, 8], subsecond=False) == 1.0
     assert default_tolerance_s([0, 4, 8], subsecond=True) == 0.5
     assert abs(default_tolerance_s([0, 0.5, 1.0], subsecond=True) - 0.225) < 1e-12
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_whole_second_camera_clock(seed):
+    """Cameras without sub-seconds truncate to the second: the offset is found within half a second
+    and every photo still meets its own trigger."""
+    rng = random.Random(seed)
+    trig = list(np.cumsum([rng.uniform(2.5, 6.0) for _ in range(60)]) + 1.7e9)
+    offset = rng.uniform(-100, 100)
+    kept = [j for j in range(60) if rng.random() > 0.2]
+    photos = [float(math.floor(trig[j] - offset)) for j in kept]
+    a = align(photos, trig, tolerance_s=default_tolerance_s(trig, subsecond=False))
+    assert abs(a.offset_s - offset) < 0.6
+    assert sorted(j for _, j in a.pairs) == kept
+
+
+def test_hand_photo_near_a_missed_shot_stays_unmatched():
+    rng = random.Random(3)
+    trig = list(np.cumsum([rng.uniform(1.5, 3.0) for _ in range(40)]) + 1.7e9)
+    photos = [t - 37.0 + rng.uniform(-0.005, 0.005) for k, t in enumerate(trig) if k != 20]
+    photos.append(trig[20] - 37.0 + 0.3)  # by hand, 0.3 s after the shot the camera missed
+    a = align(photos, trig, tolerance_s=0.5)
+    assert abs(a.offset_s - 37.0) < 0.01
+    assert a.unmatched_photos == (len(photos) - 1,) and a.unmatched_triggers == (20,)
+    assert a.tolerance_s < 0.3

@@ -42,7 +42,7 @@ def test_geotag_drone_folder(cli, tmp_path, tracks):
     r = cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out, "--json")
     assert r.exit_code == 0, r.stderr
     assert "camera clock offset -37.00 s (from camera triggers)" in r.stderr
-    assert "1 triggers without a photo (img_idx 4)" in r.stderr
+    assert "1 trigger without a photo (img_idx 4)" in r.stderr
     assert "not tagged: drone1/broken.jpg" in r.stderr and "not tagged: drone1/notime.jpg: no EXIF DateTimeOriginal" \
         in r.stderr
     n = len(tr.triggers) - 1
@@ -51,6 +51,9 @@ def test_geotag_drone_folder(cli, tmp_path, tracks):
     assert summary["tagged"] == n and summary["failed"] == 2 and summary["methods"] == {"trigger": n}
     assert summary["groups"][0]["offset_s"] == pytest.approx(-37.0, abs=0.01)
     assert summary["groups"][0]["unmatched_triggers"] == [4]
+    per_photo = {row["file"]: row for row in summary["rows"]}
+    assert per_photo["drone1/IMG_0001.JPG"]["residual_s"] == pytest.approx(0.0, abs=0.01)
+    assert "DateTimeOriginal" in per_photo["drone1/notime.jpg"]["problem"]
     assert digest(photos) == before  # originals untouched
     trig = {t.index: t for t in tr.triggers}
     rows = list(csv.DictReader((out / "manifest.csv").open()))
@@ -124,9 +127,12 @@ def test_no_triggers_asks_for_offset(cli, tmp_path, tracks):
     assert r.exit_code == 2 and "give --offset SECONDS" in r.stderr
 
 
-def test_missing_photos_folder(cli, tmp_path, tracks):
+def test_missing_or_empty_photos_folder(cli, tmp_path, tracks):
     r = cli("photos", "geotag", tmp_path / "nope", "--log", "x.tlog", "-o", tmp_path / "out")
     assert r.exit_code == 2 and "no such folder" in r.stderr
+    (tmp_path / "empty").mkdir()
+    r = cli("photos", "geotag", tmp_path / "empty", "--log", "x.tlog", "-o", tmp_path / "out")
+    assert r.exit_code == 3 and "no JPEG photos (.jpg, .jpeg) found" in r.stderr
 
 
 def test_rerun_overwrites_own_copies(cli, tmp_path, tracks):
@@ -138,3 +144,34 @@ def test_rerun_overwrites_own_copies(cli, tmp_path, tracks):
     first = digest(out)
     assert cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out).exit_code == 0
     assert digest(out) == first  # deterministic, and the second run replaced its own copies
+
+
+def test_copy_never_overwrites_an_original(cli, tmp_path, tracks):
+    """PHOTOS inside OUT, laid out so that a copy's path is another original's path."""
+    tr = tracks["tracks"][0]
+    out = tmp_path / "mission"
+    photos = out / "cards"
+    write_photos(photos / "cards", tr, clock_offset_s=0.0)  # mission/cards/cards/IMG_0001.JPG ...
+    write_photos(photos, tr, clock_offset_s=0.0)  # mission/cards/IMG_0001.JPG: where a copy would go
+    before = digest(photos)
+    r = cli("photos", "geotag", photos, "--log", "x.tlog", "-o", out, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert digest(photos) == before
+    problems = {p["file"]: p["reason"] for p in r.json["problems"]}
+    assert "cards/IMG_0001.JPG" in problems and "would overwrite the original" in problems["cards/IMG_0001.JPG"]
+
+
+def test_camera_preset_from_exif_then_fleet_then_default():
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.photos.batch import camera_for
+    from dronepatrol.photos.exif import PhotoExif
+
+    def exif(model):
+        return PhotoExif(t_s=0.0, local="", subsecond=True, tz_s=0.0, make="DJI", model=model, serial="", has_gps=False)
+
+    drone1 = DroneConfig(name="drone1", connection="tcp:x:1", system_id=1, camera="sony-a6000-16mm")
+    fleet = FleetConfig(drones=(drone1,))
+    assert camera_for(exif("M3E"), "drone1", fleet).name == "dji-mavic3e"
+    assert camera_for(exif("FC6310R"), None, None).name == "dji-phantom4rtk"
+    assert camera_for(exif("SimCam 1600"), "drone1", fleet).name == "sony-a6000-16mm"
+    assert camera_for(exif("SimCam 1600"), None, fleet).name == "dji-mavic3e"

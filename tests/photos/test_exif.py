@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
+import shutil
+import subprocess
 
 import piexif
 import pytest
@@ -11,7 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from dronepatrol.photos.exif import ExifProblem, gps_ifd, load_exif, parse_tz, photo_exif, read_gps, with_gps
+from dronepatrol.photos.exif import (
+    ExifProblem,
+    add_gps,
+    gps_ifd,
+    load_exif,
+    parse_tz,
+    photo_exif,
+    read_gps,
+    with_gps,
+)
 from dronepatrol.photos.jpeg import (
     JpegError,
     exif_segment,
@@ -34,8 +46,8 @@ BASE = jpeg_bytes(dt.datetime(2026, 12, 2, 6, 5, 7, 250_000))
     heading=st.none() | st.floats(-720.0, 720.0),
 )
 def test_gps_round_trip(lat, lon, alt, t, heading):
-    exif = load_exif(exif_segment(BASE))
-    new = replace_exif(BASE, with_gps(exif, gps_ifd(lat=lat, lon=lon, alt_amsl_m=alt, t_utc_s=t, heading_deg=heading)))
+    new = replace_exif(BASE, add_gps(exif_segment(BASE), gps_ifd(lat=lat, lon=lon, alt_amsl_m=alt, t_utc_s=t,
+                                                                   heading_deg=heading)))
     back = read_gps(load_exif(exif_segment(new)))
     assert abs(back["lat"] - lat) < 1e-7 and abs(back["lon"] - lon) < 1e-7
     assert abs(back["alt_amsl_m"] - alt) < 0.01
@@ -121,3 +133,65 @@ def test_parse_tz():
     for bad in ("7 hours", "+25:00", "+07:75", ""):
         with pytest.raises(ValueError, match="time zone"):
             parse_tz(bad)
+
+
+def _maker_note_jpeg(byte_order: str) -> bytes:
+    """A JPEG whose EXIF has a maker note, a thumbnail IFD and (maybe) an old GPS IFD."""
+    exif = {
+        "0th": {piexif.ImageIFD.Make: b"DJI", piexif.ImageIFD.Model: b"M3E"},
+        "Exif": {piexif.ExifIFD.DateTimeOriginal: b"2026:12:02 06:05:07", piexif.ExifIFD.MakerNote: b"DJI\x00" * 40},
+        "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((1, 1), (2, 1), (3, 1))},
+    }
+    payload = piexif.dump(exif)
+    if byte_order == "II":  # piexif writes big-endian; build a little-endian file by hand via add_gps
+        payload = add_gps(EXIF_LE, {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((1, 1),) * 3})
+    return replace_exif(BASE, payload)
+
+
+#: A little-endian EXIF block with one IFD0 entry (Make = "AB") and no GPS.
+EXIF_LE = b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + b"\x01\x00" + b"\x0f\x01\x02\x00\x03\x00\x00\x00AB\x00\x00" \
+    + b"\x00\x00\x00\x00"
+
+
+@pytest.mark.parametrize("byte_order", ["MM", "II"])
+def test_add_gps_keeps_every_original_byte(byte_order):
+    jpeg = _maker_note_jpeg(byte_order)
+    old = exif_segment(jpeg)
+    new = add_gps(old, gps_ifd(lat=16.0563, lon=103.6488, alt_amsl_m=170.0, t_utc_s=1.7e9, heading_deg=45.0))
+    assert new[6:8] == byte_order.encode()
+    # the original block is a prefix of the new one, except the patched GPS pointer / IFD0 offset
+    changed = [k for k in range(len(old)) if old[k] != new[k]]
+    assert len(changed) <= 4
+    before, after = load_exif(old), load_exif(new)
+    g = read_gps(after)
+    assert g["lat"] == pytest.approx(16.0563, abs=1e-9) and g["heading_deg"] == 45.0
+    gps_pointer = piexif.ImageIFD.GPSTag
+    assert after["0th"][gps_pointer] >= len(old) - 6  # the new GPS IFD is appended
+    for ifd in ("0th", "Exif"):  # the maker note and every other tag unchanged
+        assert {k: v for k, v in before[ifd].items() if k != gps_pointer} == \
+            {k: v for k, v in after[ifd].items() if k != gps_pointer}
+
+
+def test_damaged_exif_is_a_problem():
+    with pytest.raises(ExifProblem, match="damaged"):
+        add_gps(b"Exif\x00\x00II*\x00\xff\xff\x00\x00", gps_ifd(lat=0, lon=0, alt_amsl_m=0, t_utc_s=0,
+                                                                    heading_deg=None))
+
+
+def test_exiftool_reads_the_tags(tmp_path):
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        pytest.skip("exiftool not installed (apt install libimage-exiftool-perl)")
+    p = tmp_path / "a.jpg"
+    p.write_bytes(replace_exif(BASE, add_gps(exif_segment(BASE), gps_ifd(
+        lat=-16.0563012, lon=103.6488021, alt_amsl_m=170.25, t_utc_s=1_764_630_307.25, heading_deg=271.5))))
+    out = subprocess.run([exiftool, "-j", "-n", "-GPS:all", "-Warning", "-Error", str(p)],
+                         capture_output=True, text=True, check=True)
+    (tags,) = json.loads(out.stdout)
+    assert "Warning" not in tags and "Error" not in tags
+    assert tags["GPSLatitude"] == pytest.approx(16.0563012, abs=1e-7) and tags["GPSLatitudeRef"] == "S"
+    assert tags["GPSLongitude"] == pytest.approx(103.6488021, abs=1e-7)
+    assert tags["GPSAltitude"] == pytest.approx(170.25) and tags["GPSAltitudeRef"] == 0
+    assert tags["GPSImgDirection"] == pytest.approx(271.5) and tags["GPSImgDirectionRef"] == "T"
+    assert tags["GPSDateStamp"] == "2025:12:01" and tags["GPSTimeStamp"] == "23:05:07.25"
+    assert tags["GPSMapDatum"] == "WGS-84"

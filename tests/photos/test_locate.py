@@ -101,3 +101,19 @@ def test_same_photos_claimed_by_two_identical_flights_is_ambiguous():
     res = locate(photos_of(d1, offset_s=5.0, group="card"), [d1, d2])
     assert not res.placements
     assert res.problems and all("ambiguous" in p.reason for p in res.problems)
+
+
+def test_footprint_is_the_camera_ground_rectangle_along_the_heading():
+    tr = make_track("drone1")  # 60 m above home; first lane flown east (heading 90)
+    res = locate(photos_of(tr, offset_s=0.0, group="drone1", drone="drone1"), [tr])
+    p = res.placements[0]
+    ring = p.footprint
+    assert ring[0] == ring[-1] and len(ring) == 5
+    across, along = 84.46, 63.28  # dji-mavic3e at 60 m: 60 x 17.3 / 12.29 and x 3956 / 5280
+    sides = [dist_m(*ring[k], *ring[k + 1]) for k in range(4)]
+    assert sides[0] == pytest.approx(across, abs=0.05) and sides[1] == pytest.approx(along, abs=0.05)
+    # flying east, the long side lies across the flight: north-south
+    (lon0, lat0), (lon1, lat1) = ring[0], ring[1]
+    assert abs(lon1 - lon0) < 1e-6 and abs(lat1 - lat0) > 5e-4
+    centre = (sum(c[0] for c in ring[:4]) / 4, sum(c[1] for c in ring[:4]) / 4)
+    assert dist_m(*centre, p.lon, p.lat) < 0.01
