@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from enum import Enum
@@ -177,6 +178,29 @@ def _names(drones: str | None) -> list[str] | None:
     return names
 
 
+class _StopOnSignals:
+    """SIGTERM and SIGHUP (terminal closed) stop a command as Ctrl-C does, so its recording is
+    closed cleanly; the previous handlers come back afterwards."""
+
+    def __enter__(self) -> _StopOnSignals:
+        import signal
+
+        def stop(_signum: int, _frame: object) -> None:
+            raise KeyboardInterrupt
+
+        self._old = {}
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None and threading.current_thread() is threading.main_thread():
+                self._old[sig] = signal.signal(sig, stop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
 class _Recording:
     """A recording by the link owner for the life of a command: started (or joined) on enter,
     closed on exit unless it was already running before; the owner is stopped if we started it."""
@@ -191,7 +215,15 @@ class _Recording:
         from dronepatrol.mavlink.owner import ensure_owner, find_owner
 
         before = find_owner(self.fleet)
-        self.info = ensure_owner(self.fleet, record_dir=self.record_dir)
+        try:
+            self.info = ensure_owner(self.fleet, record_dir=self.record_dir)
+        except KeyboardInterrupt:  # stopped while the owner was starting: do not leave it behind
+            started = find_owner(self.fleet) if before is None else None
+            if started is not None:
+                from dronepatrol.mavlink.owner import stop_owner
+
+                stop_owner(started)
+            raise
         self._own_owner = before is None
         self._own_session = before is None or before.recording is None
         self.session = Path(self.info.recording) if self.info.recording else None
@@ -245,6 +277,7 @@ def watch(
     recording: _Recording | None = None
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(_StopOnSignals())
             if record is not None:
                 recording = stack.enter_context(_Recording(fleet, record))
                 say(f"recording to {escape(str(recording.session))}")
@@ -281,7 +314,7 @@ def record_cmd(
     from dronepatrol.config import load_fleet
 
     fleet = load_fleet(fleet_path)
-    with _Recording(fleet, out_dir) as rec:
+    with _StopOnSignals(), _Recording(fleet, out_dir) as rec:
         say(f"recording to {escape(str(rec.session))}" + ("" if duration else "; Ctrl-C stops"))
         try:
             if duration is None:

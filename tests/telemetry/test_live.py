@@ -128,3 +128,32 @@ def test_record_command_and_owner_killed_with_sigkill(cli, make_fleet, tmp_path:
         recs = list(iter_tlog(f, on_damage=damage.append))
         assert recs and all(d.kind == "truncated" for d in damage)
         assert read_track(f).fixes
+
+
+def test_ctrl_c_exits_0_after_closing_the_recording(make_fleet, tmp_path: Path) -> None:  # noqa: F811
+    import subprocess
+    import sys
+
+    sim = make_fleet(drones=2)
+    toml = fleet_toml(sim, tmp_path / "f.toml")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "dronepatrol", "telemetry", "watch", "--fleet", str(toml),
+                             "--record", str(tmp_path / "rec"), "--json"], cwd=root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        first = proc.stdout.readline()  # the live view is up
+        assert json.loads(first)["drones"]
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "recording closed" in err
+    (session,) = (tmp_path / "rec").iterdir()
+    meta = json.loads((session / "session.json").read_text())
+    assert meta["end_utc"] and sorted(meta["records"]) == ["drone1", "drone2"]
+    from dronepatrol.config import load_fleet
+    from dronepatrol.mavlink.owner import find_owner
+
+    assert find_owner(load_fleet(toml)) is None  # the owner it started is gone
