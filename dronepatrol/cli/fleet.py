@@ -84,8 +84,8 @@ def serve(
         owner.stop()
 
     old = signal.signal(signal.SIGTERM, on_term)
-    owner.start()
     try:
+        owner.start()
         answered = owner.wait_links(wait) if wait > 0 else {n: False for n in owner.links}
         ports = owner.ports
         rows = [{"drone": d.name, "system_id": d.system_id, "connection": d.connection,
@@ -110,8 +110,8 @@ def serve(
             info(f"[yellow]no heartbeat yet from {', '.join(missing)}[/]: the owner keeps trying "
                  "(check power, radio, port)")
         info("Serving. Press Ctrl-C to stop.")
-        while owner._thread is not None and owner._thread.is_alive():
-            owner._thread.join(0.5)
+        while not owner.done.wait(0.5):
+            pass
     except KeyboardInterrupt:
         owner.stop()
         info("link owner stopped")
@@ -217,3 +217,7 @@ def keys_install(
                 link.close()
     if json_out:
         emit_json({"installed": results})
+
+
+# the flight commands (status, upload, start, pause, resume, rtl, land) register themselves on ``app``
+from dronepatrol.cli import fleet_ops  # noqa: E402, F401

@@ -60,6 +60,8 @@ _KINDS: dict[str, Callable[[float], float]] = {
     "f32": f32,
     "sign1": lambda v: -1.0 if (math.isfinite(v) and v < 0) else 1.0,
     "pos01": lambda v: 1.0 if (math.isfinite(v) and v > 0) else 0.0,
+    # DO_CHANGE_SPEED throttle: observed on ArduCopter 4.7 SITL, 0 (and -1) come back -1 ("no change")
+    "thr": lambda v: float(to_int(v, -128, 127)) if (math.isfinite(v) and v > 0) else -1.0,
 }
 
 
@@ -88,7 +90,7 @@ COMMANDS: dict[int, CommandSpec] = {
     M.MAV_CMD_NAV_RETURN_TO_LAUNCH: CommandSpec("RTL", (), False, True),
     M.MAV_CMD_NAV_LAND: CommandSpec("Land", (("param1", "u16"), ("param4", "sign1")), True, True),
     M.MAV_CMD_NAV_TAKEOFF: CommandSpec("Takeoff", (("param1", "u16"),), True, True),
-    M.MAV_CMD_NAV_CONTINUE_AND_CHANGE_ALT: CommandSpec("ChangeAlt", (("param1", "u16"),), True, True),
+    M.MAV_CMD_NAV_CONTINUE_AND_CHANGE_ALT: CommandSpec("ContinueAndChangeAlt", (("param1", "u16"),), True, True),
     M.MAV_CMD_NAV_LOITER_TO_ALT: CommandSpec("LoitAltitude", (("param2", "i16"), ("param4", "pos01")), True, True),
     M.MAV_CMD_NAV_SPLINE_WAYPOINT: CommandSpec("SplineWP", (("param1", "u16"),), True, True),
     M.MAV_CMD_NAV_DELAY: CommandSpec(
@@ -103,7 +105,7 @@ COMMANDS: dict[int, CommandSpec] = {
         "CondYaw", (("param1", "f32"), ("param2", "f32"), ("param3", "i8"), ("param4", "u8"))
     ),
     M.MAV_CMD_DO_JUMP: CommandSpec("Jump", (("param1", "u16"), ("param2", "i16"))),
-    M.MAV_CMD_DO_CHANGE_SPEED: CommandSpec("ChangeSpeed", (("param1", "u8"), ("param2", "f32"), ("param3", "u8"))),
+    M.MAV_CMD_DO_CHANGE_SPEED: CommandSpec("ChangeSpeed", (("param1", "u8"), ("param2", "f32"), ("param3", "thr"))),
     M.MAV_CMD_DO_SET_HOME: CommandSpec("SetHome", (("param1", "u16"),), True),
     M.MAV_CMD_DO_SET_RELAY: CommandSpec("SetRelay", (("param1", "u8"), ("param2", "u8"))),
     M.MAV_CMD_DO_SET_SERVO: CommandSpec("SetServo", (("param1", "u8"), ("param2", "u16"))),
@@ -125,7 +127,7 @@ COMMANDS: dict[int, CommandSpec] = {
         ),
     ),
     M.MAV_CMD_DO_MOUNT_CONTROL: CommandSpec("MountControl", (("param1", "f32"), ("param2", "f32"), ("param3", "f32"))),
-    M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: CommandSpec("CamTrigDist", (("param1", "f32"), ("param3", "u8"))),
+    M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: CommandSpec("SetCamTrigDst", (("param1", "f32"), ("param3", "u8"))),
     M.MAV_CMD_DO_FENCE_ENABLE: CommandSpec("FenceEnable", (("param1", "u16"),)),
     M.MAV_CMD_DO_GUIDED_LIMITS: CommandSpec(
         "GuidedLimits",

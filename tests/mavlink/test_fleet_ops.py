@@ -1,0 +1,214 @@
+"""``dronepatrol fleet upload|status|start|pause|resume|rtl|land`` against the simulated fleet, through
+the real links (``open_fleet``). Each test asserts the exit code and the message; what the drones
+did is checked on the simulated vehicles or with the plain-pymavlink ground station."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from dronepatrol.formats.missiondir import write_mission_dir
+from dronepatrol.mavlink.items import compare, plan_lists, wire_from_msg
+from dronepatrol.mission import waypoint
+from dronepatrol.planning.fence import geofence_for, rally_for
+from tests.mavlink.plainport import sim_factory
+from tests.missionfixtures import ROIET, legal_missions, roiet
+from tests.sim.conftest import Gcs
+
+MODES = {"STABILIZE": 0, "AUTO": 3, "GUIDED": 4, "LOITER": 5, "RTL": 6, "LAND": 9, "BRAKE": 17}
+
+
+@pytest.fixture
+def make_fleet():
+    with sim_factory() as make:
+        yield make
+
+
+@pytest.fixture(autouse=True)
+def state(tmp_path, monkeypatch):
+    d = tmp_path / "state"
+    monkeypatch.setenv("DRONEPATROL_STATE_DIR", str(d))
+    return d
+
+
+def fleet_file(tmp_path: Path, fleet, ports=None) -> Path:
+    lines = []
+    for i, port in enumerate(ports or fleet.ports):
+        lines += ["[[drones]]", f'name = "drone{i + 1}"', f'connection = "tcp:127.0.0.1:{port}"',
+                  f"system_id = {i + 1}", ""]
+    path = tmp_path / "fleet.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def fenced_missions(n: int = 3):
+    zone = roiet()
+    fence = geofence_for(zone)
+    rally = rally_for(zone, alt_m=30.0)
+    return [replace(m, geofence=fence, rally=rally) for m in legal_missions()[:n]]
+
+
+def mission_dir(tmp_path: Path, missions) -> Path:
+    out = tmp_path / "missions" / "roiet"
+    write_mission_dir(out, missions, {"checks": {"zone": str(ROIET), "passed": True}, "authorization": None})
+    return out
+
+
+def readback(fleet, i: int) -> dict[int, list]:
+    g = Gcs(fleet.ports[i], target=i + 1)
+    try:
+        g.wait("HEARTBEAT", 5)
+        return {mt: [wire_from_msg(m) for m in g.download(mt)] for mt in (0, 1, 2)}
+    finally:
+        g.close()
+
+
+def mode_of(fleet, i: int) -> int:
+    with fleet.lock:
+        return int(fleet.vehicle(i).mode)
+
+
+def test_upload_verifies_all_three_and_a_rerun_only_checks(cli, make_fleet, tmp_path, state) -> None:
+    fleet = make_fleet(drones=3)
+    missions = fenced_missions()
+    d = mission_dir(tmp_path, missions)
+    ff = fleet_file(tmp_path, fleet)
+    r = cli("fleet", "upload", d, "--fleet", ff, "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = r.json["drones"]
+    assert [(x["drone"], x["verified"], x["already_on_board"]) for x in rows] == [
+        ("drone1", True, False), ("drone2", True, False), ("drone3", True, False)]
+    assert rows[0]["items"] == len(missions[0].items) and rows[0]["fence"] == len(plan_lists(missions[0])[1])
+    assert "verified on drone1, drone2, drone3" in r.stderr
+    for i, m in enumerate(missions):  # independent read-back after the tool let go of the links
+        board = readback(fleet, i)
+        want = plan_lists(m)
+        assert all(compare(want[mt], board[mt], mt) == [] for mt in (0, 1, 2))
+        with fleet.lock:
+            assert fleet.vehicle(i).params.get("FENCE_ENABLE") == 1
+    assert json.loads((state / "uploads.json").read_text())["drones"]["drone2"]["takes_photos"] is True
+    again = cli("fleet", "upload", d, "--fleet", ff, "--yes", "--json")
+    assert again.exit_code == 0 and all(x["already_on_board"] for x in again.json["drones"])
+    assert "the identical plan was already on board" in again.stderr
+
+
+def test_upload_without_a_terminal_needs_yes(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1)
+    r = cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(1)), "--fleet", fleet_file(tmp_path, fleet))
+    assert r.exit_code == 2 and "pass --yes to confirm" in r.stderr
+    with fleet.lock:
+        assert fleet.vehicle(0).mission.item_count() <= 1
+
+
+def test_upload_refused_by_the_safety_checks(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1)
+    m = fenced_missions(1)[0]
+    far = replace(m, items=(*m.items[:-1], waypoint(103.80, 16.20, 30.0), m.items[-1]))  # far outside the zone
+    r = cli("fleet", "upload", mission_dir(tmp_path, [far]), "--fleet", fleet_file(tmp_path, fleet), "--yes")
+    assert r.exit_code == 5 and "refused for safety" in r.stderr
+    with fleet.lock:
+        assert fleet.vehicle(0).mission.item_count() <= 1 and fleet.vehicle(0).fence.item_count() == 0
+
+
+def test_upload_names_a_drone_that_does_not_answer_and_uploads_the_others(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1)
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    ff = fleet_file(tmp_path, fleet, ports=[fleet.ports[0], dead])
+    r = cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(2)), "--fleet", ff, "--yes", "--wait", "1",
+            "--json")
+    assert r.exit_code == 4, r.stderr
+    rows = {x["drone"]: x for x in r.json["drones"]}
+    assert rows["drone1"]["verified"] and not rows["drone2"]["verified"]
+    assert "drone2: no HEARTBEAT from system id 2" in r.stderr and "upload failed on drone2" in r.stderr
+
+
+def test_status_shows_the_match_with_the_last_upload(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=2)
+    ff = fleet_file(tmp_path, fleet)
+    before = cli("fleet", "status", "--fleet", ff, "--json")
+    assert before.exit_code == 0, before.stderr
+    d0 = before.json["drones"][0]
+    assert d0["last_upload"] is None and d0["matches_last_upload"]["mission"] is None
+    assert d0["mode"] == "STABILIZE" and d0["armed"] is False and d0["fence_enable"] == 0
+    assert cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(2)), "--fleet", ff, "--yes").exit_code == 0
+    r = cli("fleet", "status", "--fleet", ff, "--json")
+    assert r.exit_code == 0
+    d0, d1 = r.json["drones"]
+    assert d0["matches_last_upload"] == {"mission": True, "fence": True, "rally": True} and d0["fence_enable"] == 1
+    assert d0["gps_fix"] >= 3 and d0["battery_pct"] > 50 and d0["signing"] == "off"
+    assert d0["home"] is not None and abs(d0["home"]["lat"] - 16.0563) < 1e-3
+    assert d1["on_board"]["mission"] == len(fenced_missions(2)[1].items) + 1 and d1["takes_photos"] is True
+    g = Gcs(fleet.ports[0], target=1)  # someone else changes drone1's mission
+    try:
+        g.wait("HEARTBEAT", 5)
+        g.m.mav.mission_clear_all_send(1, 1, 0)
+        g.wait("MISSION_ACK", 5)
+    finally:
+        g.close()
+    r = cli("fleet", "status", "--fleet", ff, "--json", "--drones", "drone1")
+    assert r.exit_code == 0 and r.json["drones"][0]["matches_last_upload"]["mission"] is False
+    assert "drone1: the mission on board differs from the last verified upload" in {
+        f["drone"] + ": " + f["message"].split(" — ")[0] for f in r.json["drones"][0]["preflight"]}
+
+
+def test_start_refuses_listing_every_failed_check(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=2)
+    ff = fleet_file(tmp_path, fleet)
+    assert cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(1)), "--fleet", ff, "--yes",
+               "--drones", "drone1").exit_code == 0
+    r = cli("fleet", "start", "--fleet", ff, "--yes")
+    assert r.exit_code == 5
+    assert "drone1: the GCS failsafe is off (FS_GCS_ENABLE = 0)" in r.stderr
+    assert "drone2: no verified upload on record" in r.stderr and "no drone was started" in r.stderr
+    assert mode_of(fleet, 0) == MODES["STABILIZE"] and mode_of(fleet, 1) == MODES["STABILIZE"]
+
+
+def test_start_then_pause_resume_rtl_land(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=2)
+    ff = fleet_file(tmp_path, fleet)
+    assert cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(2)), "--fleet", ff, "--yes").exit_code == 0
+    for i in range(2):
+        with fleet.lock:
+            fleet.vehicle(i).params.set("FS_GCS_ENABLE", 1)
+    r = cli("fleet", "start", "--fleet", ff, "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [x["started"] for x in r.json["started"]] == [True, True]
+    for i in range(2):
+        assert mode_of(fleet, i) == MODES["AUTO"]
+        with fleet.lock:
+            v = fleet.vehicle(i)
+            assert v.armed and v.params.get("MAV_GCS_SYSID") == 254
+    steps = [("pause", "BRAKE"), ("resume", "AUTO"), ("rtl", "RTL"), ("land", "LAND")]
+    for action, mode in steps:
+        r = cli("fleet", action, "--fleet", ff, "--yes", "--drones", "drone2", "--json")
+        assert r.exit_code == 0 and r.json["drones"] == [{"drone": "drone2", "mode": mode, "error": None}], r.stderr
+        assert mode_of(fleet, 1) == MODES[mode] and mode_of(fleet, 0) == MODES["AUTO"]
+
+
+def test_rejected_mode_names_drone_command_and_result(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1)
+    g = Gcs(fleet.ports[0], target=1)  # flying in GUIDED with no mission: ArduCopter refuses AUTO
+    try:
+        g.wait("HEARTBEAT", 5)
+        g.takeoff(5.0)
+    finally:
+        g.close()
+    r = cli("fleet", "resume", "--fleet", fleet_file(tmp_path, fleet), "--yes")
+    assert r.exit_code == 6
+    assert "drone1: DO_SET_MODE rejected: MAV_RESULT_FAILED (switching to AUTO)" in r.stderr
+
+
+def test_unknown_drone_is_a_usage_error(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1)
+    r = cli("fleet", "rtl", "--fleet", fleet_file(tmp_path, fleet), "--yes", "--drones", "drone7")
+    assert r.exit_code == 2 and "unknown drone 'drone7'" in r.stderr
+    time.sleep(0)  # nothing was sent: the drone is still in its boot mode
+    assert mode_of(fleet, 0) == MODES["STABILIZE"]
