@@ -223,14 +223,9 @@ def _photo_data(
     index_of = {d: n for n, d in enumerate(drone_names)}
     lon = np.array([photos[i].lon for i in idx], dtype=float)
     lat = np.array([photos[i].lat for i in idx], dtype=float)
-    xy = (
-        shapely.get_coordinates(zone.frame.to_m(shapely.points(np.column_stack([lon, lat]))))
-        if idx
-        else np.zeros((0, 2))
-    )
     times = [photos[i].t_s for i in idx if photos[i].t_s is not None]
     t0 = int(min(times)) if times else 0
-    fps = _footprint_offsets([footprints[i] for i in idx], xy)
+    fps = _footprint_offsets(zone, [footprints[i] for i in idx], lon, lat)
     n_fp = sum(f is not None for f in fps)
     base = Path(page_dir).resolve() if page_dir is not None else None
 
@@ -270,19 +265,21 @@ def _photo_data(
     return data, n_fp
 
 
-def _footprint_offsets(polys: Sequence, xy: np.ndarray) -> list[list[int] | None]:
-    """Each footprint's corners as whole-metre offsets (dx, dy, ...) from its photo."""
+def _footprint_offsets(zone: SafetyZone, polys: Sequence, lon: np.ndarray, lat: np.ndarray) -> list[list[int] | None]:
+    """Each footprint's corners as offsets from its photo in millionths of a degree
+    (dlon, dlat, ...): exact on the map, and as short as whole metres."""
     out: list[list[int] | None] = [None] * len(polys)
     have = [k for k, f in enumerate(polys) if f is not None]
     if not have:
         return out
-    coords = [np.asarray(polys[k].exterior.coords)[:-1] - xy[k] for k in have]
-    if len({len(c) for c in coords}) == 1:  # all rectangles (the usual case): one vectorised round
-        rounded = np.rint(np.stack(coords)).astype(int).reshape(len(have), -1).tolist()
-    else:
-        rounded = [np.rint(c).astype(int).ravel().tolist() for c in coords]
-    for k, r in zip(have, rounded, strict=True):
-        out[k] = r
+    rings = [np.asarray(polys[k].exterior.coords)[:-1] for k in have]
+    sizes = [len(r) for r in rings]
+    ll = shapely.get_coordinates(zone.frame.to_lonlat(shapely.points(np.concatenate(rings))))
+    start = 0
+    for k, n in zip(have, sizes, strict=True):
+        d = (ll[start : start + n] - [lon[k], lat[k]]) * 1e6
+        out[k] = np.rint(d).astype(int).ravel().tolist()
+        start += n
     return out
 
 
