@@ -62,7 +62,7 @@ PANEL_WIDTH_PX = 390
 
 @dataclass(frozen=True, kw_only=True)
 class ReportPage:
-    """The page (UTF-8 text) and the ``layers`` it draws: key -> (name, feature count)."""
+    """The page (UTF-8 text) and the ``layers`` it draws: key -> number of features."""
 
     html: str
     layers: dict[str, int]
@@ -84,21 +84,24 @@ def _json_for_script(data: object) -> str:
 
 
 class _Registry(MacroElement):
-    """``window.dpReport``: the map and every layer by key (for readers' scripts and the tests)."""
+    """Fits the map to ``bounds`` at once (no zoom animation running when the page is ready) and
+    sets ``window.dpReport``: the map and every layer by key (for readers' scripts and the tests)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {padding: [20, 20], animate: false});
             window.dpReport = {map: {{ this._parent.get_name() }}, layers: {
             {%- for key, layer in this.layers.items() %} {{ key|tojson }}: {{ layer.get_name() }},{% endfor %} }};
         {% endmacro %}
         """
     )
 
-    def __init__(self, layers: dict) -> None:
+    def __init__(self, layers: dict, bounds: list[list[float]]) -> None:
         super().__init__()
         self._name = "Registry"
         self.layers = layers
+        self.bounds = bounds
 
 
 def build_report(
@@ -194,8 +197,7 @@ def build_report(
         register("photos", layer, n_photos)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    folium.FitBounds([[south, west], [north, east]], padding=(20, 20)).add_to(m)
-    _Registry(layers).add_to(m)
+    _Registry(layers, [[south, west], [north, east]]).add_to(m)
     panel = _panel_html(summary, s, title, colours, _legend_html(zone, s, colours))
     root.html.add_child(Raw(panel), name="dp_panel", index=0)
     html = render_offline(m, title=title)

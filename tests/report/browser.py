@@ -59,7 +59,7 @@ window.addEventListener("load", function () {
                                         title: document.title});
       document.body.appendChild(out);
     }, 800);
-  }, 100);
+  }, 300);
 });
 </script>"""
 
