@@ -216,7 +216,8 @@ def _photo_data(
     page_dir: str | Path | None,
 ) -> tuple[dict, int]:
     """Columns of the positioned photos (escaped text), and how many have a footprint."""
-    footprints = summary.coverage.footprints_m if summary.coverage else (None,) * len(photos)
+    cov = summary.coverage
+    footprints = cov.footprints_m if cov and summary.coverage_from == "photos" else (None,) * len(photos)
     idx = [i for i, p in enumerate(photos) if p.positioned]
     drone_names = list(drones)
     for i in idx:
@@ -337,10 +338,16 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
             "photos",
             f"{f['photos']:,}",
             esc(s["photos_taken"]),
-            f'<span data-fig="photos_tagged">{f["photos_tagged"]:,}</span> {esc(s["photos_tagged"])}',
+            f'<span data-fig="photos_tagged">{f["photos_tagged"]:,}</span> {esc(s["photos_tagged"])}'
+            + (
+                f'<br><span data-fig="camera_triggers">{summary.triggers:,}</span> {esc(s["camera_shots"])}'
+                if summary.triggers
+                else ""
+            ),
         )
     )
-    out.append(_fig("coverage_pct", cov, esc(s["coverage"]), esc(s["coverage_note"])))
+    note = s["coverage_triggers"] if summary.coverage_from == "triggers" else s["coverage_note"]
+    out.append(_fig("coverage_pct", cov, esc(s["coverage"]), esc(note)))
     out.append(
         _fig(
             "hotspots_visited",

@@ -48,8 +48,13 @@ TABLE: dict[str, tuple[str, str]] = {
     "photos": ("Photos", "ภาพถ่าย"),
     "photos_taken": ("Photos taken", "ภาพที่ถ่าย"),
     "photos_tagged": ("with position", "มีพิกัด"),
+    "camera_shots": ("camera shots reported", "ครั้งที่โดรนรายงานการถ่าย"),
     "photos_untagged": ("Photos without a position (not on the map)", "ภาพที่ไม่มีพิกัด (ไม่แสดงบนแผนที่)"),
     "coverage": ("Zone photographed", "พื้นที่ที่ถ่ายภาพแล้ว"),
+    "coverage_triggers": (
+        "from the camera shots the drones reported (no photos given)",
+        "คำนวณจากจุดสั่งถ่ายภาพที่โดรนรายงาน (ยังไม่มีไฟล์ภาพ)",
+    ),
     "coverage_note": (
         "of the zone outside permanent no-fly areas",
         "ของพื้นที่เป้าหมาย (ไม่รวมเขตห้ามบินถาวร)",
