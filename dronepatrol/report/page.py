@@ -383,7 +383,7 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
     if summary.coverage is not None and summary.coverage.communities:
         rows = "".join(
             f'<tr><td>{esc(c.name)}</td><td class="dp-num" data-community="{esc(c.name)}">{c.covered_pct:.1f} %</td>'
-            f"<td>{esc(s.datetime(c.last_photo_s) if c.last_photo_s else s['never'])}</td></tr>"
+            f"<td>{esc(s.date(c.last_photo_s) if c.last_photo_s else s['never'])}</td></tr>"
             for c in sorted(summary.coverage.communities, key=lambda c: c.covered_pct)
         )
         out.append(
