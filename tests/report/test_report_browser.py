@@ -183,3 +183,37 @@ def test_no_user_text_runs_when_every_popup_and_tooltip_opens(tmp_path: Path, ro
     assert "&lt;img src=x" in opened["photo_text"] and "<img src=x" not in opened["photo_text"]
     assert any(HOSTILE[0] in label for label in opened["labels"])  # drone names shown as text
     shutil.copy(path, tmp_path / "kept.html")
+
+
+THUMB_JS = """
+var R = window.dpReport, map = R.map, P = R.layers.photos;
+map.setView([P._p.lat[0], P._p.lon[0]], 20, {animate: false});
+var m = P.getLayers().filter(function (l) { return l.dpIndex === 0; })[0];
+m.openPopup();
+var img = document.querySelector(".leaflet-popup-content img.dp-thumb");
+var a = document.querySelector(".leaflet-popup-content a");
+return function () {
+  return {loaded: img && img.complete && img.naturalWidth, src: img && img.getAttribute("src"), href: a && a.href};
+};
+"""
+
+
+@pytest.mark.parametrize("embed_max", [100, 5], ids=["embedded", "beside-the-page"])
+def test_thumbnails_show_offline_and_link_the_full_photo(cli, tmp_path: Path, monkeypatch, embed_max) -> None:
+    from tests.report.helpers import geotag_dir
+
+    zone = load_zone(GEOFENCES / "phitsanulok-zone4.geojson")
+    sc = survey(zone, drones=1, duration_s=300, photos=12)
+    photos = geotag_dir(list(sc.photos), tmp_path / "geotagged", jpeg=True)
+    monkeypatch.setattr("dronepatrol.report.thumbnails.EMBED_MAX", embed_max)
+    out = tmp_path / "site" / "report.html"
+    r = cli("report", "-o", out, "--zone", GEOFENCES / "phitsanulok-zone4.geojson", "--photos", photos)
+    assert r.exit_code == 0, r.stderr
+    got = run_in_page(out, THUMB_JS)
+    assert got["errors"] == [] and "harness_error" not in got["result"], got
+    res = got["result"]
+    assert res["loaded"] == 200  # the thumbnail was drawn (200 px wide), from the page or REPORT_files
+    assert res["src"].startswith("data:image/jpeg" if embed_max == 100 else "report_files/thumbs/")
+    assert res["href"].endswith("/geotagged/DJI_00000.JPG")
+    assert Path(res["href"].removeprefix("file://")).is_file()  # the link reaches the full photo
+    assert not any("report_files" in u for u in got["failed"])
