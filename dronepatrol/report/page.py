@@ -350,9 +350,13 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
     out.append(_fig("coverage_pct", cov, esc(s["coverage"]), esc(note)))
     out.append(
         _fig(
-            "hotspots_visited",
-            f'{f["hotspots_visited"]} / <span data-fig="hotspots_planned">{f["hotspots_planned"]}</span>',
-            esc(s["hotspots_visited"]),
+            "hotspots_planned_visited" if f["hotspots_planned"] else "hotspots_visited",
+            (
+                f'{f["hotspots_planned_visited"]} / <span data-fig="hotspots_planned">{f["hotspots_planned"]}</span>'
+                if f["hotspots_planned"]
+                else f"{f['hotspots_visited']} / {len(summary.hotspots)}"
+            ),
+            esc(s["hotspots_visited"] if f["hotspots_planned"] else s["hotspots_visited_all"]),
             esc(s.fmt("visit_rule", radius=f"{VISIT_RADIUS_M:g}")),
         )
     )

@@ -59,7 +59,8 @@ TABLE: dict[str, tuple[str, str]] = {
         "of the zone outside permanent no-fly areas",
         "ของพื้นที่เป้าหมาย (ไม่รวมเขตห้ามบินถาวร)",
     ),
-    "hotspots_visited": ("Hotspots visited / planned", "จุดเสี่ยงที่ไปตรวจ / ตามแผน"),
+    "hotspots_visited": ("Planned hotspots visited", "จุดเสี่ยงตามแผนที่ไปตรวจแล้ว"),
+    "hotspots_visited_all": ("Hotspots visited (no plan given)", "จุดเสี่ยงที่ไปตรวจ (ไม่มีแผน)"),
     "visit_rule": (
         "visit: within {radius} m for at least the dwell time",
         "การตรวจ 1 ครั้ง: อยู่ในรัศมี {radius} ม. นานอย่างน้อยตามเวลาที่กำหนด",

@@ -89,6 +89,7 @@ class ReportSummary:
             "coverage_pct": None if cov is None else round(cov.covered_pct, 1),
             "hotspots_planned": self.hotspots_planned,
             "hotspots_visited": self.hotspots_visited,
+            "hotspots_planned_visited": self.hotspots_visited_planned,
             "alerts": len(self.alerts),
         }
 

@@ -104,7 +104,8 @@ def test_report_draws_offline_with_the_python_figures(tmp_path: Path, zone) -> N
     assert got["figures"]["photos_untagged"] == "7"
     assert got["figures"]["coverage_pct"] == f"{f['coverage_pct']:.1f} %"
     assert got["figures"]["hotspots_planned"] == "4" == str(f["hotspots_planned"])
-    assert got["figures"]["hotspots_visited"].startswith(f"{f['hotspots_visited']} / ")
+    # hotspots 0-3 are planned (patrol_dir); the loiter visited hotspot 0
+    assert f["hotspots_planned_visited"] == 1 and got["figures"]["hotspots_planned_visited"] == "1 / 4"
     assert got["figures"]["alerts"] == "1"
     assert got["bars"] == pytest.approx([round(h, 3) for _, h in s.hours_per_week])
     # the photo layer: clusters add up to every photo in view; at full zoom, a photo's own popup
