@@ -52,7 +52,7 @@ if (P) {
   map.fitBounds(b, {animate: false});
   var total = 0;
   P.getLayers().forEach(function (m) { total += m.dpCount || 1; });
-  out.clustered = {sum: total, drawn: P.drawn};
+  out.clustered = {sum: total, drawn: P.drawn, geojson: P.toGeoJSON().features.length};
   map.setView([P._p.lat[0], P._p.lon[0]], 20, {animate: false});
   out.single = {drawn: P.drawn, popup: P.getLayers().filter(function (m) { return m.dpIndex === 0; }).map(function (m) {
     m.openPopup(); return document.querySelector(".leaflet-popup-content").innerText; })[0]};
@@ -109,7 +109,7 @@ def test_report_draws_offline_with_the_python_figures(tmp_path: Path, zone) -> N
     assert got["figures"]["alerts"] == "1"
     assert got["bars"] == pytest.approx([round(h, 3) for _, h in s.hours_per_week])
     # the photo layer: clusters add up to every photo in view; at full zoom, a photo's own popup
-    assert got["clustered"]["sum"] == 600 == got["clustered"]["drawn"]["photos"]
+    assert got["clustered"]["sum"] == 600 == got["clustered"]["drawn"]["photos"] == got["clustered"]["geojson"]
     assert got["clustered"]["drawn"]["clusters"] < 200
     assert got["single"]["drawn"]["singles"] >= 1
     assert "DJI_00000.JPG" in got["single"]["popup"] and "2568" in got["single"]["popup"]

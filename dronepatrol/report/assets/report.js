@@ -44,6 +44,16 @@
       map.removeLayer(this._group);
     },
     getLayers: function () { return this._group ? this._group.getLayers() : []; },
+    /* The photos as one GeoJSON FeatureCollection (points, [lon, lat]; text as escaped HTML). */
+    toGeoJSON: function () {
+      var p = this._p, features = [];
+      for (var i = 0; i < this.count; i++) {
+        features.push({ type: "Feature", geometry: { type: "Point", coordinates: [p.lon[i], p.lat[i]] },
+          properties: { file: p.file[i], drone: p.drones[p.drone[i]], time_utc_s: p.t[i] === null ? null : p.t0 + p.t[i],
+            alt_rel_m: p.alt[i], heading_deg: p.hdg[i] } });
+      }
+      return { type: "FeatureCollection", features: features };
+    },
     popupHtml: function (i) {
       var p = this._p, s = this._s, h = "<b>" + p.file[i] + "</b><br>";
       if (p.thumb && p.thumb[i]) h += '<img class="dp-thumb" src="' + p.thumb[i] + '" alt=""><br>';
