@@ -209,8 +209,10 @@ class Mission:
 
     ``drone`` names the file (``<drone>.plan``); ``sortie`` > 1 gives ``<drone>-sortie2.plan``.
     Speeds in m/s. ``start_offset_s``: seconds after the fleet's common start at which this drone
-    takes off (the planner staggers take-offs from nearby launch sites); for a later sortie,
-    seconds after the drone's previous sortie ends. ``fleet start`` and ``mission check`` honour it.
+    takes off (the planner staggers take-offs from nearby launch sites). Sorties fly in rounds: the
+    fleet starts all first sorties together, then, once every drone has landed, all second
+    sorties, each drone ``start_offset_s`` after that round's start. ``fleet start`` and
+    ``mission check`` honour it.
     """
 
     drone: str

@@ -60,8 +60,8 @@ def test_patrol_from_one_field_passes_mission_check(cli, tmp_path: Path) -> None
     r = cli("plan", "patrol", ONE_FIELD, "-o", out, "--json")
     assert r.exit_code == 0, r.stderr
     assert "separation:" in r.stderr and "start s" in r.stderr
-    offsets = [d["start_offset_s"] for d in r.json["drones"]]
-    assert offsets[0] == 0 and all(o > 0 for o in offsets[1:])
+    offsets = sorted(d["start_offset_s"] for d in r.json["drones"])
+    assert offsets[0] == 0 and all(o > 0 for o in offsets[1:])  # one after the other
     check = cli("mission", "check", out, "--zone", ONE_FIELD)
     assert check.exit_code == 0, check.stderr
 
@@ -82,8 +82,8 @@ def test_plan_edited_to_start_together_is_refused(cli, survey_dir: Path, tmp_pat
     edited.mkdir()
     for p in survey_dir.glob("*.plan"):
         doc = json.loads(p.read_text())
-        if p.stem == "drone2":
-            doc["dronepatrol"]["startOffsetS"] = 0.0  # drone2 now takes off with drone1, 15 m away
+        if p.stem in ("drone1", "drone2"):
+            doc["dronepatrol"]["startOffsetS"] = 0.0  # both take off at once, 15 m apart
         (edited / p.name).write_text(json.dumps(doc))
     r = cli("mission", "check", edited, "--zone", ONE_FIELD)
     assert r.exit_code == 5

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from dronepatrol.cli.options import FleetOpt, JsonOpt
-from dronepatrol.cli.output import console, emit_json, info
+from dronepatrol.cli.output import Verbosity, console, emit_json
 from dronepatrol.errors import UsageError
 
 app = typer.Typer(
@@ -24,6 +24,12 @@ app.add_typer(keys_app, name="keys")
 DronesListOpt = Annotated[
     str | None, typer.Option("--drones", metavar="A,B", help="Only these drones (names, comma-separated).")
 ]
+
+
+def info(message: str) -> None:
+    """A human message on stderr (unless -q), never wrapped: paths and TOML lines stay copyable."""
+    if Verbosity.level >= 0:
+        console.print(message, soft_wrap=True)
 
 
 def _names(text: str | None) -> list[str] | None:

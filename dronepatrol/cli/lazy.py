@@ -45,7 +45,7 @@ class LazyGroup(TyperGroup):
             if isinstance(obj, typer.Typer):  # a group, even when it has one command
                 command = typer.main.get_group(obj)
             else:
-                single = typer.Typer()
+                single = typer.Typer(add_completion=False)
                 single.command(name)(obj)
                 command = typer.main.get_command(single)
             command.name = name

@@ -37,6 +37,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "report",
         "Write the commander's report: map layers, summary panel, coverage, hotspot visits, charts.",
     ),
+    "demo": (
+        "dronepatrol.cli.demo",
+        "demo",
+        "The whole workflow on a simulated fleet: plan, check, upload and verify, fly, watch and record, "
+        "geotag the photos, and build the commander's report.",
+    ),
     "sim": (
         "dronepatrol.cli.sim",
         "sim",

@@ -42,7 +42,25 @@ DurationOpt = Annotated[
 ]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each drone's heartbeat.")]
 
-TlogsArg = Annotated[list[Path], typer.Argument(help="Recordings (.tlog), one drone each.", show_default=False)]
+TlogsArg = Annotated[list[Path], typer.Argument(
+    help="Recordings (.tlog), one drone each, or a session directory (all its .tlog files).", show_default=False)]
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Session directories replaced by their ``.tlog`` files (InputError for one without any)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.glob("*.tlog"))
+            if not found:
+                from dronepatrol.errors import InputError
+
+                raise InputError(f"{p}: no .tlog recording in this directory; give a session directory "
+                                 "(flights/<UTC time>/) or .tlog files")
+            out += found
+        else:
+            out.append(p)
+    return out
 
 
 def say(message: str) -> None:
@@ -98,73 +116,6 @@ def show_views(views: Iterable, *, json_out: bool, title: str, pace: Callable[[f
         if view is not None:
             live.update(render(view, title=title), refresh=True)
     return n
-
-
-@app.command()
-def replay(
-    tlogs: TlogsArg,
-    speed: Annotated[float, typer.Option("--speed", min=0.0, help="Replay speed (1 = real time, 0 = as fast as "
-                                         "possible).")] = 1.0,
-    json_out: JsonOpt = False,
-) -> None:
-    """The live view fed from recordings, for debriefs.
-
-    Times and link ages come from the recording. Without a terminal (or with --json): one JSON line
-    per update.
-    """
-    from dronepatrol.mavlink.tracks import replay_views
-
-    views = replay_views(tlogs, step_s=FRAME_S)
-    pace = None
-    if speed > 0:
-        start: list[float] = []
-
-        def pace(t_s: float) -> None:
-            if not start:
-                start.extend((t_s, time.monotonic()))
-            wait = start[1] + (t_s - start[0]) / speed - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-
-    n = show_views(views, json_out=json_out, title=f"replay x{speed:g}" if speed else "replay", pace=pace,
-                   min_frame_s=FRAME_S if speed == 0 else 0.0)
-    if n == 0:
-        warn("nothing to replay: the recordings hold no readable record")
-
-
-@app.command()
-def export(
-    tlogs: TlogsArg,
-    fmt: Annotated[TrackFormatName, typer.Option("--format", "-f", help="Output format.")],  # type: ignore[valid-type]
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (written atomically).")],
-    json_out: JsonOpt = False,
-) -> None:
-    """Flown tracks and photo positions as GPX, GeoJSON, CSV or KML.
-
-    One track per drone plus its camera triggers (CAMERA_FEEDBACK). Times are UTC from the vehicle's
-    clock where the log allows (the file says which). Damaged recordings are read up to the damage,
-    with a warning naming the byte offset.
-    """
-    from dronepatrol.fsutil import atomic_write_text
-    from dronepatrol.mavlink.tracks import read_tracks
-
-    target = TRACK_FORMATS[fmt.value if isinstance(fmt, Enum) else str(fmt)]
-    tracks = [t for p in tlogs for t in read_tracks(p, log_warnings=False)]
-    for w in dict.fromkeys(w for t in tracks for w in t.warnings):
-        warn(w)
-    atomic_write_text(out, target.dumps(tracks), protect=tuple(tlogs))
-    fixes = sum(len(t.fixes) for t in tracks)
-    shots = sum(len(t.triggers) for t in tracks)
-    if json_out:
-        emit_json({"out": str(out), "format": target.name, "drones": [
-            {"drone": t.drone, "system_id": t.system_id, "fixes": len(t.fixes), "triggers": len(t.triggers),
-             "time_source": t.time_source, "source": t.source, "warnings": list(t.warnings)} for t in tracks]})
-    clocks = ", ".join(sorted({t.time_source for t in tracks}))
-    say(f"{escape(str(out))}: {len(tracks)} drone(s), {fixes} positions, {shots} photos ({target.description}; "
-         f"times from the {clocks} clock)")
-    for t in tracks:
-        if not t.fixes:
-            warn(f"{t.source}: no positions recorded for {t.drone}")
 
 
 def _names(drones: str | None) -> list[str] | None:
@@ -240,6 +191,22 @@ class _Recording:
             stop_recording(self.info)
 
 
+#: ``record`` says which drones are silent this long after it starts (seconds).
+SILENT_CHECK_S = 10.0
+
+
+def _silent_drones(info: object) -> list[str]:
+    """Drones the link owner has heard nothing from (its status)."""
+    from dronepatrol.errors import LinkError
+    from dronepatrol.mavlink.owner import control
+
+    try:
+        health = control(info, {"cmd": "status"}).get("health", {})
+    except LinkError:
+        return []
+    return [name for name, h in health.items() if not h.get("received")]
+
+
 def _session_summary(session: Path | None) -> dict:
     if session is None:
         return {}
@@ -255,20 +222,23 @@ def watch(
     fleet_path: FleetOpt = None,
     drones: DronesNamesOpt = None,
     duration: DurationOpt = None,
+    until_landed: Annotated[bool, typer.Option(
+        "--until-landed", help="Stop once every drone has flown and landed (disarmed).")] = False,
     timeout: TimeoutOpt = 10.0,
     json_out: JsonOpt = False,
 ) -> None:
     """Live table of the drones (4 Hz): link, mode, battery, GPS, mission, photos, fence, endurance.
 
-    Alerts (link lost, battery low, fence breach, pre-arm failures, failsafes) stand out below the
-    table, then each drone's latest message. Without a terminal (or with --json): one JSON line
-    per update. Ctrl-C stops (exit 0) after closing the recording.
+    Alerts (link lost, battery low, fence breach, pre-arm failures, failsafes) stand out below the table.
+
+    Without a terminal (or with --json): one JSON line per update. Ctrl-C stops (exit 0) after closing the recording.
     """
     import contextlib
 
     from dronepatrol.config import load_fleet
-    from dronepatrol.mavlink.fleetlink import open_fleet, select_drones
-    from dronepatrol.mavlink.tracks import watch_views
+    from dronepatrol.mavlink.fleetlink import select_drones
+    from dronepatrol.mavlink.tracks import open_watch_links, watch_views
+    from dronepatrol.telemetry.landing import until_landed as landed
 
     fleet = load_fleet(fleet_path)
     names = _names(drones)
@@ -281,17 +251,20 @@ def watch(
             if record is not None:
                 recording = stack.enter_context(_Recording(fleet, record))
                 say(f"recording to {escape(str(recording.session))}")
-            links = stack.enter_context(open_fleet(fleet, names, timeout_s=timeout))
+            links, problems = stack.enter_context(open_watch_links(fleet, names, timeout_s=timeout))
+            for p in problems:
+                warn(p + " - watching the others; it shows as soon as it answers")
             title = "dronepatrol watch" + (f"  rec {recording.session.name}" if recording and recording.session
                                            else "")
-            views = watch_views(links, chosen, frame_s=FRAME_S,
-                                stop=None if end is None else (lambda: time.monotonic() >= end))
+            live = watch_views(links, chosen, frame_s=FRAME_S,
+                               stop=None if end is None else (lambda: time.monotonic() >= end))
+            views = landed(live, [d.name for d in chosen if d.name in links]) if until_landed else live
             try:
                 show_views(views, json_out=json_out, title=title)
             except KeyboardInterrupt:
                 pass
             finally:
-                views.close()
+                live.close()
     except KeyboardInterrupt:
         pass
     if recording is not None and recording.session is not None:
@@ -308,20 +281,26 @@ def record_cmd(
     """Record every drone's link, both directions, until Ctrl-C or --duration.
 
     The link owner records, so what any other command sends meanwhile is in the recording too.
-    Files: DIR/<UTC>/<drone>.tlog (standard tlog, opens in Mission Planner and MAVExplorer) and
-    session.json. Recording goes on across link loss; Ctrl-C closes it (exit 0).
+
+    Files: DIR/<UTC>/<drone>.tlog (standard tlogs for Mission Planner, MAVExplorer) and session.json.
+
+    Recording goes on across link loss; Ctrl-C closes it (exit 0).
     """
     from dronepatrol.config import load_fleet
 
     fleet = load_fleet(fleet_path)
+    started = time.monotonic()
     with _StopOnSignals(), _Recording(fleet, out_dir) as rec:
         say(f"recording to {escape(str(rec.session))}" + ("" if duration else "; Ctrl-C stops"))
+        end = None if duration is None else time.monotonic() + duration
+        checked = False
         try:
-            if duration is None:
-                while True:
-                    time.sleep(3600)
-            else:
-                time.sleep(duration)
+            while end is None or time.monotonic() < end:
+                time.sleep(min(1.0, max(0.0, end - time.monotonic())) if end is not None else 1.0)
+                if not checked and time.monotonic() - started >= SILENT_CHECK_S:
+                    checked = True
+                    for name in _silent_drones(rec.info):
+                        warn(f"{name}: nothing received yet; recording goes on (check power, radio, port)")
         except KeyboardInterrupt:
             pass
     summary = _session_summary(rec.session)
@@ -329,3 +308,72 @@ def record_cmd(
         emit_json(summary)
     say(f"recording closed: {escape(str(rec.session))} ("
         + ", ".join(f"{k} {v / 1024:.0f} KiB" for k, v in summary.get("bytes", {}).items()) + ")")
+
+
+@app.command()
+def replay(
+    tlogs: TlogsArg,
+    speed: Annotated[float, typer.Option("--speed", min=0.0, help="Replay speed (1 = real time, 0 = as fast as "
+                                         "possible).")] = 1.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """The live view fed from recordings, for debriefs.
+
+    Times and link ages come from the recording. Without a terminal (or with --json): one JSON line per update.
+    """
+    from dronepatrol.mavlink.tracks import replay_views
+
+    views = replay_views(_expand(tlogs), step_s=FRAME_S)
+    pace = None
+    if speed > 0:
+        start: list[float] = []
+
+        def pace(t_s: float) -> None:
+            if not start:
+                start.extend((t_s, time.monotonic()))
+            wait = start[1] + (t_s - start[0]) / speed - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+
+    n = show_views(views, json_out=json_out, title=f"replay x{speed:g}" if speed else "replay", pace=pace,
+                   min_frame_s=FRAME_S if speed == 0 else 0.0)
+    if n == 0:
+        warn("nothing to replay: the recordings hold no readable record")
+
+
+@app.command()
+def export(
+    tlogs: TlogsArg,
+    fmt: Annotated[TrackFormatName, typer.Option("--format", "-f", help="Output format.")],  # type: ignore[valid-type]
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (written atomically).")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Flown tracks and photo positions as GPX, GeoJSON, CSV or KML.
+
+    One track per drone plus its camera triggers (CAMERA_FEEDBACK).
+
+    Times are UTC from the vehicle's clock where the log allows (the file says which).
+
+    Damaged recordings are read up to the damage, with a warning naming the byte offset.
+    """
+    from dronepatrol.fsutil import atomic_write_text
+    from dronepatrol.mavlink.tracks import read_tracks
+
+    target = TRACK_FORMATS[fmt.value if isinstance(fmt, Enum) else str(fmt)]
+    tlogs = _expand(tlogs)
+    tracks = [t for p in tlogs for t in read_tracks(p, log_warnings=False)]
+    for w in dict.fromkeys(w for t in tracks for w in t.warnings):
+        warn(w)
+    atomic_write_text(out, target.dumps(tracks), protect=tuple(tlogs))
+    fixes = sum(len(t.fixes) for t in tracks)
+    shots = sum(len(t.triggers) for t in tracks)
+    if json_out:
+        emit_json({"out": str(out), "format": target.name, "drones": [
+            {"drone": t.drone, "system_id": t.system_id, "fixes": len(t.fixes), "triggers": len(t.triggers),
+             "time_source": t.time_source, "source": t.source, "warnings": list(t.warnings)} for t in tracks]})
+    clocks = ", ".join(sorted({t.time_source for t in tracks}))
+    say(f"{escape(str(out))}: {len(tracks)} drone(s), {fixes} positions, {shots} photos ({target.description}; "
+         f"times from the {clocks} clock)")
+    for t in tracks:
+        if not t.fixes:
+            warn(f"{t.source}: no positions recorded for {t.drone}")

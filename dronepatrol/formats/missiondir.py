@@ -30,8 +30,9 @@ FENCE_ALT_NOTE = (
 )
 
 START_OFFSET_NOTE = (
-    "Seconds after the fleet's common start at which each mission takes off (a later sortie: after the "
-    "drone's previous sortie ends); also under each .plan's 'dronepatrol' key as startOffsetS. "
+    "Seconds after the fleet's common start at which each mission takes off. Sorties fly in rounds: all "
+    "first sorties start together, then, once every drone has landed, all second sorties, each offset counted "
+    "from its round's start. Also under each .plan's 'dronepatrol' key as startOffsetS; "
     "'dronepatrol fleet start' and 'mission check' honour them."
 )
 

@@ -1,10 +1,10 @@
 """Open the links of a fleet: through the local link owner when one serves the fleet, else
 directly; wait for each drone's HEARTBEAT from its expected system id.
 
->>> from dronepatrol.config import default_fleet                      # doctest: +SKIP
->>> with open_fleet(default_fleet(), ["drone1"], timeout_s=5) as links:  # doctest: +SKIP
-...     links["drone1"].health.connected
-True
+Example (needs the drones, or ``dronepatrol sim``)::
+
+    with open_fleet(default_fleet(), ["drone1"], timeout_s=5) as links:
+        links["drone1"].health.connected                             # True
 """
 
 from __future__ import annotations

@@ -6,13 +6,14 @@ nothing on a fresh link until asked), parses what arrives, keeps link health, an
 message from the drone's system id to its subscribers. Messages from other system ids are not
 the drone's: they are ignored (only taps, such as the link owner, see them).
 
->>> from dronepatrol.mavlink.link import DroneLink            # doctest: +SKIP
->>> link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")  # doctest: +SKIP
->>> with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:  # doctest: +SKIP
-...     msg = sub.get(timeout_s=5)                              # None on timeout
->>> link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm  # doctest: +SKIP
->>> link.health.loss_pct  # doctest: +SKIP
->>> link.close()  # doctest: +SKIP
+Example (needs a drone, or ``dronepatrol sim``, on port 5760)::
+
+    link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")
+    with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:
+        msg = sub.get(timeout_s=5)                              # None on timeout
+    link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm
+    link.health.loss_pct                                        # 0.0 .. 100.0
+    link.close()
 """
 
 from __future__ import annotations
@@ -229,7 +230,6 @@ class DroneLink:
         self._unsigned = 0
         self._bad_sig = 0
         self._bad_sig_seen = 0
-        self._signed_seen = False
         self._last_signed: bool | None = None
         self._last_seq: dict[int, int] = {}
         self._buckets: collections.deque[list[float]] = collections.deque()  # [t_s, received, lost]
@@ -250,13 +250,15 @@ class DroneLink:
         if signing_key is not None:
             self._setup_signing(signing_key)
         self._thread = threading.Thread(target=self._run, name=f"link-{name}", daemon=True)
+        self._started = False
         if start:
-            self._thread.start()
+            self.start()
 
     # ------------------------------------------------------------------ public API
     def start(self) -> DroneLink:
         """Start the reader thread (done at construction unless ``start=False``)."""
-        if not self._thread.is_alive() and not self._closed.is_set():
+        if not self._started and not self._closed.is_set():
+            self._started = True
             self._thread.start()
         return self
 
@@ -364,6 +366,17 @@ class DroneLink:
         return f"DroneLink({self.name!r}, system_id={self.system_id}, {self.via or self.connection!r})"
 
     # ------------------------------------------------------------------ signing
+    def set_signing_key(self, key: bytes, *, timestamp_path: Path | None = None) -> None:
+        """Sign from now on with ``key`` (32 bytes) and check the drone's signatures with it."""
+        if len(key) != 32:
+            raise ValueError("a MAVLink signing key is 32 bytes")
+        with self._lock, self._state:
+            self.signing_key = bytes(key)
+            if timestamp_path is not None:
+                self.timestamp_path = timestamp_path
+            self._last_signed = None
+            self._setup_signing(self.signing_key)
+
     def _setup_signing(self, key: bytes) -> None:
         from dronepatrol.mavlink.signing import initial_timestamp, load_timestamp, signing_timestamp
 

@@ -24,8 +24,10 @@ import logging
 import mmap
 import os
 import re
+import struct
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +42,12 @@ def stamp_us(t_us: int) -> bytes:
 
 
 class TlogWriter:
-    """Append raw packets to a ``.tlog`` file, durably. Thread-safe."""
+    """Append raw packets to a ``.tlog`` file, durably. Thread-safe.
+
+    Every write goes straight to the file (no user-space buffer); written data is fsynced at
+    least every ``fsync_s`` seconds, also when nothing more arrives (a background flusher), and on
+    close.
+    """
 
     def __init__(self, path: Path | str, *, fsync_s: float = 1.0) -> None:
         self.path = Path(path)
@@ -49,7 +56,9 @@ class TlogWriter:
         self._lock = threading.Lock()
         self._fsync_s = fsync_s
         self._last_sync = time.monotonic()
+        self._dirty = False
         self.records = 0
+        _flusher().add(self)
 
     def write(self, packet: bytes, *, t_us: int | None = None) -> None:
         """Append one packet stamped ``t_us`` (default: now). Written through at once."""
@@ -57,10 +66,12 @@ class TlogWriter:
         with self._lock:
             self._f.write(stamp_us(t) + bytes(packet))
             self.records += 1
+            self._dirty = True
             now = time.monotonic()
             if now - self._last_sync >= self._fsync_s:
                 os.fsync(self._f.fileno())
                 self._last_sync = now
+                self._dirty = False
 
     def sync(self) -> None:
         """fsync now."""
@@ -68,18 +79,67 @@ class TlogWriter:
             if not self._f.closed:
                 os.fsync(self._f.fileno())
                 self._last_sync = time.monotonic()
+                self._dirty = False
+
+    def _sync_if_due(self, now: float) -> None:
+        with self._lock:
+            if self._dirty and not self._f.closed and now - self._last_sync >= self._fsync_s:
+                os.fsync(self._f.fileno())
+                self._last_sync = now
+                self._dirty = False
 
     def close(self) -> None:
         with self._lock:
             if not self._f.closed:
                 os.fsync(self._f.fileno())
                 self._f.close()
+                self._dirty = False
+        _flusher().discard(self)
 
     def __enter__(self) -> TlogWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Flusher:
+    """One daemon thread fsyncing every open writer's written data when it is due."""
+
+    PERIOD_S = 0.25
+
+    def __init__(self) -> None:
+        self._writers: weakref.WeakSet[TlogWriter] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, w: TlogWriter) -> None:
+        with self._lock:
+            self._writers.add(w)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="tlog-fsync", daemon=True)
+                self._thread.start()
+
+    def discard(self, w: TlogWriter) -> None:
+        with self._lock:
+            self._writers.discard(w)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.PERIOD_S)
+            with self._lock:
+                writers = list(self._writers)
+            now = time.monotonic()
+            for w in writers:
+                try:
+                    w._sync_if_due(now)
+                except OSError as exc:  # a disk error: say it, keep the others going
+                    log.warning("%s: fsync failed: %s", w.path, exc)
+
+
+@functools.cache
+def _flusher() -> _Flusher:
+    return _Flusher()
 
 
 # ----------------------------------------------------------------------------- reading
@@ -133,10 +193,7 @@ def log_damage(damage: TlogDamage) -> None:
     log.warning(damage.message)
 
 
-def _stamp_ok(t: int, prev_t: int | None) -> bool:
-    if not T_MIN_US <= t <= T_MAX_US:
-        return False
-    return prev_t is None or prev_t - BACK_US <= t <= prev_t + FORWARD_US
+_STAMP = struct.Struct(">Q")
 
 
 def _record_end(data: bytes | mmap.mmap, p: int, n: int, prev_t: int | None) -> int | None:
@@ -144,7 +201,8 @@ def _record_end(data: bytes | mmap.mmap, p: int, n: int, prev_t: int | None) -> 
     file ends inside it."""
     if p + 10 > n:
         return _TRUNCATED if p < n else None
-    if not _stamp_ok(int.from_bytes(data[p : p + 8], "big"), prev_t):
+    t = _STAMP.unpack_from(data, p)[0]
+    if not T_MIN_US <= t <= T_MAX_US or (prev_t is not None and not prev_t - BACK_US <= t <= prev_t + FORWARD_US):
         return None
     magic = data[p + 8]
     if magic == _V2:
@@ -228,26 +286,44 @@ def _iter_records(data: bytes | mmap.mmap, n: int, source: str,
                   on_damage: DamageHandler | None) -> Iterator[TlogRecord]:
     p = 0
     prev_t: int | None = None
-    record_end = _record_end
+    record_end, unpack = _record_end, _STAMP.unpack_from
+    end = record_end(data, 0, n, None)
     while p < n:
-        end = record_end(data, p, n, prev_t)
         if end is not None and end != _TRUNCATED:
-            t = int.from_bytes(data[p : p + 8], "big")
-            nxt = record_end(data, end, n, t) if end < n else n
+            t = unpack(data, p)[0]
+            nxt = record_end(data, end, n, t) if end < n else n  # the next record, checked now
+            if nxt is None:
+                nxt = _clock_step_at(data, end, n)  # the recorder's clock was set, not damage
             if nxt is not None or packet_crc_ok(data[p + 8 : end]):
-                yield TlogRecord(t, p, bytes(data[p + 8 : end]))
+                yield TlogRecord(t, p, data[p + 8 : end])
                 prev_t = t
-                p = end
+                p, end = end, nxt
                 continue
         elif end == _TRUNCATED:
             if on_damage is not None:
                 on_damage(TlogDamage(path=source, offset=p, length=n - p, kind="truncated"))
             return
+        if prev_t is not None and (step := _clock_step_at(data, p, n)) is not None:
+            prev_t, end = None, step  # a clock step right after damage
+            continue
         # resynchronise: the next offset where a trustworthy record starts
         q = _resync(data, p + 1, n, prev_t)
         if on_damage is not None:
             on_damage(TlogDamage(path=source, offset=p, length=q - p, kind="corrupt"))
         p = q
+        end = record_end(data, p, n, prev_t) if p < n else None
+
+
+def _clock_step_at(data: bytes | mmap.mmap, p: int, n: int) -> int | None:
+    """End of a record at ``p`` whose stamp jumps (the recording laptop's clock was set), told
+    from damage by a valid checksum and a next record that follows on; ``None`` otherwise."""
+    end = _record_end(data, p, n, None)
+    if end is None or end == _TRUNCATED or not packet_crc_ok(data[p + 8 : end]):
+        return None
+    if end == n:
+        return end
+    nxt = _record_end(data, end, n, _STAMP.unpack_from(data, p)[0])
+    return end if nxt is not None else None
 
 
 def _resync(data: bytes | mmap.mmap, start: int, n: int, prev_t: int | None) -> int:

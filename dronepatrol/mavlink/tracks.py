@@ -104,7 +104,9 @@ class _Builder:
     def add(self, s: Sample) -> None:
         rec = s.record
         if isinstance(rec, Position):
-            self.positions.append((self.clock.observe_boot(rec.boot_ms), s.t_rx_s, rec))
+            epoch = self.clock.observe_boot(rec.boot_ms)
+            if rec.lat != 0.0 or rec.lon != 0.0:  # 0, 0: ArduPilot has no position estimate yet
+                self.positions.append((epoch, s.t_rx_s, rec))
         elif isinstance(rec, SystemTime):
             self.clock.add_pair(self.clock.observe_boot(rec.boot_ms), boot_ms=rec.boot_ms, unix_us=rec.unix_us)
         elif isinstance(rec, CameraShot):
@@ -343,3 +345,42 @@ def watch_views(links: dict[str, Any], drones: Sequence[Any], *, frame_s: float 
     finally:
         for sub in subs.values():
             sub.close()
+
+
+@contextlib.contextmanager
+def open_watch_links(fleet: Any, names: Sequence[str] | None = None, *,
+                     timeout_s: float = 10.0) -> Iterator[tuple[dict[str, Any], list[str]]]:
+    """Links for watching: like :func:`~dronepatrol.mavlink.fleetlink.open_fleet` (through the
+    link owner when one serves the fleet), except that a drone silent for ``timeout_s`` is kept
+    (its link keeps trying; the view shows it waiting) and described in the returned problems.
+    :class:`~dronepatrol.errors.LinkError` only when no drone answers at all.
+
+    Yields ``(links by name, problems)``; the links are closed afterwards.
+    """
+    from dronepatrol.errors import LinkError
+    from dronepatrol.mavlink.fleetlink import no_heartbeat_message, select_drones
+    from dronepatrol.mavlink.link import DroneLink
+    from dronepatrol.mavlink.owner import find_owner
+    from dronepatrol.mavlink.signing import drone_key
+
+    drones = select_drones(fleet, names)
+    owner = find_owner(fleet)
+    via = {d.name: owner.connection(d.name) for d in drones if d.name in owner.ports} if owner else {}
+    links: dict[str, DroneLink] = {}
+    try:
+        for d in drones:
+            key, ts_path = drone_key(fleet, d)
+            shared = d.name in via  # the owner requests streams and signs for the drone
+            links[d.name] = DroneLink(name=d.name, system_id=d.system_id, connection=d.connection,
+                                      via=via.get(d.name), signing_key=key,
+                                      timestamp_path=None if shared else ts_path, request_streams=not shared)
+        deadline = time.monotonic() + timeout_s
+        silent = [link for link in links.values()
+                  if link.wait_heartbeat(max(0.0, deadline - time.monotonic())) is None]
+        problems = [no_heartbeat_message(link, timeout_s) for link in silent]
+        if len(silent) == len(links):
+            raise LinkError("\n".join(problems))
+        yield links, problems
+    finally:
+        for link in links.values():
+            link.close()

@@ -17,9 +17,10 @@ Errors (a plan with any is refused, exit 5):
 - ``altitude``: an item above the zone's ceiling (``zone.max_alt_m``, at most ``rules.max_alt_m``).
 - ``endurance``: estimated flight time above ``endurance × (1 − rules.battery_reserve)``.
 - ``separation``: two drones closer than ``rules.min_separation_m`` at the same time, unless
-  their altitudes differ by ``rules.separation_alt_band_m`` or more. Each drone takes off
-  ``Mission.start_offset_s`` seconds after the fleet's common start; its later sorties fly one
-  after the other, each after its own offset. A drone waiting on the ground is not checked.
+  their altitudes differ by ``rules.separation_alt_band_m`` or more. Sorties fly in rounds (all
+  first sorties, then all second sorties once every drone has landed, ...), and each drone takes off
+  ``Mission.start_offset_s`` seconds after its round's common start (:func:`mission_starts`). A
+  drone waiting on the ground is not checked.
 - ``format``: a DO_JUMP to no item, an unsupported frame, a loop that never ends.
 
 Warnings: a waypoint beyond visual line of sight (``rules.vlos_m``) from home, a planned start or
@@ -534,6 +535,30 @@ def rules_used(rules: Rules, margin_m: float) -> dict[str, dict]:
     }
 
 
+def mission_starts(missions: Sequence[Mission], times_s: Sequence[float]) -> list[float]:
+    """Take-off time of each mission, seconds after the fleet's first start.
+
+    Sorties fly in rounds: every drone's first sortie, then (once every drone has landed, batteries
+    swapped) every drone's second sortie, and so on; each mission takes off
+    ``Mission.start_offset_s`` after its round's common start (``fleet start``). ``times_s`` are the
+    missions' flight times (``inf`` for an endless one: later rounds never start).
+
+    >>> from dronepatrol.mission import Home, Mission
+    >>> h = Home(lon=0.0, lat=0.0)
+    >>> ms = [Mission(drone="a", home=h), Mission(drone="b", home=h, start_offset_s=10.0),
+    ...       Mission(drone="a", home=h, sortie=2, start_offset_s=5.0)]
+    >>> mission_starts(ms, [100.0, 100.0, 50.0])
+    [0.0, 10.0, 115.0]
+    """
+    round_start: dict[int, float] = {}
+    t = 0.0
+    for r in sorted({m.sortie for m in missions}):
+        round_start[r] = t
+        ends = [t + m.start_offset_s + times_s[k] for k, m in enumerate(missions) if m.sortie == r]
+        t = max(ends, default=t)
+    return [round_start[m.sortie] + m.start_offset_s for m in missions]
+
+
 def check_missions(
     missions: Sequence[Mission],
     zone: SafetyZone,
@@ -560,13 +585,7 @@ def check_missions(
     for m in missions:
         mm = model or FlightModel(cruise_speed_m_s=m.cruise_speed_m_s)
         flights.append(simulate(m, zone.frame, mm))
-    # sorties of one drone fly one after the other
-    starts: list[float] = [0.0] * len(missions)
-    ends: dict[str, float] = {}
-    for k in sorted(range(len(missions)), key=lambda k: (missions[k].drone, missions[k].sortie)):
-        d = missions[k].drone
-        starts[k] = ends.get(d, 0.0) + missions[k].start_offset_s
-        ends[d] = starts[k] + flights[k].time_s
+    starts = mission_starts(missions, [f.time_s for f in flights])
     for k, (m, f) in enumerate(zip(missions, flights, strict=True)):
         found: list[CheckFinding] = []
         _check_items(m, f, zone, rules, found)
@@ -585,4 +604,4 @@ def check_missions(
     return report
 
 
-__all__ = ["CheckFinding", "CheckReport", "check_missions", "rules_used"]
+__all__ = ["CheckFinding", "CheckReport", "check_missions", "mission_starts", "rules_used"]

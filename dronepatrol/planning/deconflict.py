@@ -5,9 +5,9 @@ Drones launched from one field stand a few metres apart, closer than the separat
 (layers ``rules.separation_alt_band_m`` apart, see :func:`~dronepatrol.planning.survey.transit_altitudes`),
 and :func:`deconflict` then chooses, mission by mission:
 
-- a **start offset** (``Mission.start_offset_s``, seconds after the fleet's common start; for a
-  later sortie, after the drone's previous sortie ends), so that drones climb one after the other
-  and their work does not meet; and
+- a **start offset** (``Mission.start_offset_s``, seconds after the common start of the mission's
+  sortie round, see :func:`~dronepatrol.planning.checks.mission_starts`), so that drones climb one
+  after the other and their work does not meet; and
 - a **hold** over the launch site before the final descent (a waypoint with a hover time), so that
   drones land one after the other; a hold costs battery, so it never exceeds the endurance left.
 
@@ -47,6 +47,7 @@ from shapely.geometry.base import BaseGeometry
 from dronepatrol.errors import SafetyError
 from dronepatrol.geo import LocalFrame
 from dronepatrol.mission import Cmd, Mission, waypoint
+from dronepatrol.planning.checks import mission_starts
 from dronepatrol.planning.estimate import Flight, simulate
 from dronepatrol.planning.flight_time import FlightModel
 from dronepatrol.rules import DEFAULT_RULES, Rules
@@ -54,7 +55,7 @@ from dronepatrol.rules import DEFAULT_RULES, Rules
 #: Longest start offset or hold tried for one mission, seconds.
 MAX_DELAY_S = 900.0
 #: Step of the start offsets tried, seconds (offsets are whole seconds).
-OFFSET_STEP_S = 1.0
+OFFSET_STEP_S = 2.0
 #: Step of the holds tried, seconds.
 HOLD_STEP_S = 2.0
 #: Safety pads over the separation rule (metres) so that the checker's sampling never differs.
@@ -62,6 +63,8 @@ PAD_H_M = 1.0
 PAD_V_M = 0.01
 #: A hold point is this much farther (metres) than the separation distance from other launch sites.
 HOLD_CLEAR_M = 5.0
+#: Samples looked at first (the first minute after the later start).
+EARLY_SAMPLES = 240
 #: Time step (s) of the search's time line; the checker uses 0.25 s.
 STEP_S = 0.25
 
@@ -165,7 +168,17 @@ def _conflict(a: _Placed, start_b: float, times_b: np.ndarray, xyz_b: np.ndarray
             k1 = min(k1, math.ceil((window[1] - t0) / STEP_S) + 1)
         if k1 < k0:
             return False
-    t = np.clip(t0 + STEP_S * np.arange(k0, k1 + 1), t0, t1)
+    # most conflicts of drones from one field come soon after the later take-off: look there first
+    k_mid = min(k1, k0 + EARLY_SAMPLES)
+    for lo, hi in ((k0, k_mid), (k_mid + 1, k1)) if k_mid < k1 else ((k0, k1),):
+        if hi >= lo and _close(a, start_b, times_b, xyz_b, rules,
+                               np.clip(t0 + STEP_S * np.arange(lo, hi + 1), t0, t1), pad_h_m, pad_v_m):
+            return True
+    return False
+
+
+def _close(a: _Placed, start_b: float, times_b: np.ndarray, xyz_b: np.ndarray, rules: Rules, t: np.ndarray,
+           pad_h_m: float, pad_v_m: float) -> bool:
     ta, tb = t - a.start_s, t - start_b
     dx = np.interp(ta, a.times_s, a.xyz[:, 0]) - np.interp(tb, times_b, xyz_b[:, 0])
     dy = np.interp(ta, a.times_s, a.xyz[:, 1]) - np.interp(tb, times_b, xyz_b[:, 1])
@@ -207,6 +220,7 @@ def deconflict(
     hold_point: Callable[[Mission], tuple[float, float] | None] | None = None,
     max_delay_s: float = MAX_DELAY_S,
     where: str = "",
+    first: Sequence[str] | None = None,
 ) -> Deconfliction:
     """Start offsets and holds so that ``missions`` pass the separation rule (module docstring).
 
@@ -214,30 +228,35 @@ def deconflict(
     the longest flight its battery allows (seconds): a hold never makes a mission longer;
     ``hold_point(mission)`` gives where (lon, lat) that mission may hold before its final return
     (a safe point clear of the other launch sites; ``None`` = no hold). ``where`` prefixes error
-    messages (the zone file). Raises :class:`SafetyError` when a mission cannot be separated within
-    ``max_delay_s`` of offset and of hold.
+    messages (the zone file); ``first`` the drones' take-off order (default: as they come).
+    Raises :class:`SafetyError` when a mission cannot be separated within ``max_delay_s`` of
+    offset and of hold.
     """
     models = models or {}
     limits_s = limits_s or {}
-    order = sorted(range(len(missions)), key=lambda k: (missions[k].sortie, _drone_index(missions, k)))
+    names = list(dict.fromkeys(m.drone for m in missions))
+    rank = {d: (list(first).index(d) if first is not None and d in first else len(names) + names.index(d))
+            for d in names}
+    order = sorted(range(len(missions)), key=lambda k: (missions[k].sortie, rank[missions[k].drone]))
     base_flights = {k: simulate(missions[k], frame, models.get(missions[k].drone)) for k in order}
     if any(not math.isfinite(f.time_s) for f in base_flights.values()):
         return Deconfliction(missions=tuple(missions))  # endless missions: the checks refuse them
-    base_end: dict[str, float] = {}
-    for k in order:
-        base_end[missions[k].drone] = base_end.get(missions[k].drone, 0.0) + base_flights[k].time_s
+    zero = [replace(m, start_offset_s=0.0) for m in missions]
+    base_times = [base_flights[k].time_s for k in range(len(missions))]
+    base_makespan = max((t0 + t for t0, t in zip(mission_starts(zero, base_times), base_times, strict=True)),
+                        default=0.0)
     placed: list[_Placed] = []
     out: dict[int, Mission] = {}
     offsets: dict[str, float] = {}
     holds: dict[str, float] = {}
     extra: dict[str, float] = {}
-    drone_end: dict[str, float] = {}
+    round_end: dict[int, float] = {}  # sortie round -> when its last drone lands
     layers: dict[str, float] = {}
     for k in order:
         m = missions[k]
         base = base_flights[k]
         layers.setdefault(m.drone, _takeoff_alt(m))
-        ready = drone_end.get(m.drone, 0.0)
+        ready = max((v for r, v in round_end.items() if r < m.sortie), default=0.0)  # the round's start
         others = [p for p in placed if p.drone != m.drone]
         held: tuple[Flight, int, float] | None = None
         at = hold_point(m) if hold_point is not None and others else None
@@ -260,7 +279,7 @@ def deconflict(
         else:
             times, xyz = base.times_s, base.xyz
         placed.append(_Placed(drone=m.drone, start_s=ready + off, times_s=times, xyz=xyz))
-        drone_end[m.drone] = placed[-1].end_s
+        round_end[m.sortie] = max(round_end.get(m.sortie, 0.0), placed[-1].end_s)
         offsets[m.file_stem] = off
         holds[m.file_stem] = hold
         extra[m.drone] = extra.get(m.drone, 0.0) + placed[-1].end_s - ready - base.time_s
@@ -269,8 +288,8 @@ def deconflict(
         offsets_s=offsets,
         holds_s=holds,
         extra_s=extra,
-        makespan_s=max(drone_end.values(), default=0.0),
-        base_makespan_s=max(base_end.values(), default=0.0),
+        makespan_s=max(round_end.values(), default=0.0),
+        base_makespan_s=base_makespan,
         layers_m=layers,
     )
 
@@ -278,9 +297,11 @@ def deconflict(
 def _search(others: list[_Placed], ready: float, base: Flight, held: tuple[Flight, int, float] | None,
             max_delay: float, rules: Rules) -> tuple[float, float] | None:
     """The (offset, hold) in seconds that lands ``base`` (or ``held``) earliest, clear of ``others``."""
+    base_t = float(base.times_s[-1])
+    latest_end = ready + max_delay + max(base_t, float(held[0].times_s[-1]) + held[2] if held else 0.0)
+    others = [p for p in others if p.end_s >= ready and p.start_s <= latest_end]  # can meet at all
     if not others:
         return 0.0, 0.0
-    base_t = float(base.times_s[-1])
     best: tuple[float, float, float] | None = None  # (end, offset, hold)
     off = 0.0
     while off <= max_delay + 1e-9:
@@ -307,6 +328,37 @@ def _search(others: list[_Placed], ready: float, base: Flight, held: tuple[Fligh
                     hold += HOLD_STEP_S
         off += OFFSET_STEP_S
     return None if best is None else (best[1], best[2])
+
+
+def best_deconfliction(
+    options: Sequence[Sequence[Mission]],
+    frame: LocalFrame,
+    *,
+    good_pct: float = 5.0,
+    **kw,
+) -> tuple[int, Deconfliction]:
+    """The cheapest :func:`deconflict` (earliest last landing) over ``options`` (the same plan
+    with different altitude layers), each tried with the drones taking off in their own order
+    and, when that costs more than ``good_pct`` percent, in reverse. Returns (option index,
+    result); raises the first :class:`SafetyError` when no option can be separated."""
+    best: tuple[int, Deconfliction] | None = None
+    refusal: SafetyError | None = None
+    for reverse in (False, True):
+        if reverse and best is not None and best[1].cost_pct <= good_pct:
+            break
+        for k, missions in enumerate(options):
+            names = list(dict.fromkeys(m.drone for m in missions))
+            try:
+                dec = deconflict(missions, frame, first=names[::-1] if reverse else names, **kw)
+            except SafetyError as exc:
+                refusal = refusal or exc
+                continue
+            if best is None or dec.makespan_s < best[1].makespan_s - 1e-6:
+                best = (k, dec)
+    if best is None:
+        assert refusal is not None
+        raise refusal
+    return best
 
 
 def hold_points(
@@ -379,14 +431,6 @@ def _refusal(m: Mission, others: list[_Placed], ready: float, flight: Flight, ru
             "fly fewer drones (--drones), or raise the zone's ceiling so each drone gets its own altitude")
 
 
-def _drone_index(missions: Sequence[Mission], k: int) -> int:
-    names: list[str] = []
-    for m in missions:
-        if m.drone not in names:
-            names.append(m.drone)
-    return names.index(missions[k].drone)
-
-
 def _takeoff_alt(m: Mission) -> float:
     for it in m.items:
         if it.command == Cmd.NAV_TAKEOFF:
@@ -394,4 +438,4 @@ def _takeoff_alt(m: Mission) -> float:
     return 0.0
 
 
-__all__ = ["Deconfliction", "deconflict", "hold_points", "with_hold"]
+__all__ = ["Deconfliction", "best_deconfliction", "deconflict", "hold_points", "with_hold"]

@@ -65,7 +65,7 @@ from dronepatrol.mission import (
     waypoint,
 )
 from dronepatrol.planning.checks import MAX_MISSION_ITEMS
-from dronepatrol.planning.deconflict import deconflict, hold_points
+from dronepatrol.planning.deconflict import best_deconfliction, hold_points
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import LAUNCH_CLEAR_M, onboard_fence, rally_for
 from dronepatrol.planning.flight_time import FlightModel
@@ -287,21 +287,9 @@ def plan_patrol(
                                onboard.fence, nd)
         if all(t <= lim + 1e-6 for t, lim in zip(t2, limits, strict=True)):
             options.append((desc, m2, l2))
-    picked = None
-    refusal: SafetyError | None = None
-    for option in options:
-        try:
-            dec = deconflict(option[1], zone.frame, rules=rules, where=zone.source, limits_s=check_limits,
-                             hold_point=holds_at)
-        except SafetyError as exc:
-            refusal = refusal or exc
-            continue
-        if picked is None or dec.makespan_s < picked[0].makespan_s - 1e-6:
-            picked = (dec, option)
-    if picked is None:
-        assert refusal is not None
-        raise refusal
-    deconfliction, (alts, _, loop_s) = picked
+    pick, deconfliction = best_deconfliction([o[1] for o in options], zone.frame, rules=rules, where=zone.source,
+                                             limits_s=check_limits, hold_point=holds_at)
+    alts, _, loop_s = options[pick]
     missions = list(deconfliction.missions)
     times = [estimate_mission(m, zone.frame).time_s for m in missions]
 

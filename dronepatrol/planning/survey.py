@@ -11,7 +11,16 @@
    times including transit (:mod:`~dronepatrol.planning.split`), in sorties if needed;
 4. each share becomes a mission: take-off, speed, transit, lanes with distance triggering on at
    lane starts and off at lane ends, safe way back over the launch site, RTL; with the part's
-   geofence and the launch sites as rally points.
+   geofence and the launch sites as rally points;
+5. the drones are kept apart (:mod:`~dronepatrol.planning.deconflict`): take-off and transit
+   altitude layers, staggered starts (``Mission.start_offset_s``) and holds before landing, so
+   that the plan passes the separation check even from launch sites a few metres apart.
+
+The onboard fence of each part (:func:`~dronepatrol.planning.fence.onboard_fence`) is built first:
+when the no-fly areas had to be simplified to fit the flight controller, the lanes and transits
+avoid the larger shapes the autopilot will enforce. The summary reports the lane coverage and the
+photo coverage (:mod:`~dronepatrol.planning.footprints`), the deconfliction and its cost, and what
+the fence simplified.
 
 Distances in metres, times in seconds, altitudes in metres above home.
 
@@ -57,7 +66,7 @@ from dronepatrol.planning.camera import (
 )
 from dronepatrol.planning.checks import MAX_MISSION_ITEMS
 from dronepatrol.planning.coverage import covered_fraction, plan_coverage
-from dronepatrol.planning.deconflict import Deconfliction, deconflict, hold_points
+from dronepatrol.planning.deconflict import best_deconfliction, hold_points
 from dronepatrol.planning.estimate import estimate_mission
 from dronepatrol.planning.fence import LAUNCH_CLEAR_M, onboard_fence, rally_for
 from dronepatrol.planning.flight_time import FlightModel
@@ -304,22 +313,10 @@ def plan_survey(
     grown = nofly_polys + [g for f in onboard.values() for g in f.exclusions_m]
     hard = zone.area_m.difference(shapely.union_all(grown)) if grown else zone.area_m
     holds_at = hold_points(zone.frame, shapely.union_all(free_parts), hard, bases, rules=rules, margin_m=margin)
-    best: tuple[Deconfliction, list[DroneRoute]] | None = None
-    refusal: SafetyError | None = None
-    for order in _layer_orders(layers):
-        missions, routes = build(order)
-        try:
-            dec = deconflict(missions, zone.frame, rules=rules, limits_s=check_limits, hold_point=holds_at,
-                             where=zone.source)
-        except SafetyError as exc:
-            refusal = refusal or exc
-            continue
-        if best is None or dec.makespan_s < best[0].makespan_s - 1e-6:
-            best = (dec, routes)
-    if best is None:
-        assert refusal is not None
-        raise refusal
-    deconfliction, routes = best
+    built = [build(order) for order in _layer_orders(layers)]
+    pick, deconfliction = best_deconfliction([b[0] for b in built], zone.frame, rules=rules, limits_s=check_limits,
+                                             hold_point=holds_at, where=zone.source)
+    routes = built[pick][1]
     missions = list(deconfliction.missions)
     for k, (mission, r) in enumerate(zip(missions, routes, strict=True)):
         est = estimate_mission(mission, zone.frame, models[team_index[mission.drone]])

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from dronepatrol.telemetry.names import copter_mode_name, gps_fix_name, mission_state_name
 from dronepatrol.telemetry.samples import (
@@ -197,7 +198,8 @@ class DroneState:
             case Heartbeat():
                 self.heartbeat = rec
             case Position():
-                self.position = rec
+                if rec.lat != 0.0 or rec.lon != 0.0:  # 0, 0: no position estimate yet
+                    self.position = rec
             case Gps():
                 self.gps = rec
             case Battery():
@@ -313,7 +315,9 @@ class FleetView:
     drones: tuple[DroneView, ...]
 
     def to_json(self) -> dict:
-        return {"t_s": self.t_s, "drones": [d.to_json() for d in self.drones]}
+        """A JSON-ready dict: ``t_s`` (UTC POSIX seconds), ``time_utc`` (ISO 8601) and the drones."""
+        utc = datetime.fromtimestamp(self.t_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {"t_s": self.t_s, "time_utc": utc, "drones": [d.to_json() for d in self.drones]}
 
 
 class FleetState:
@@ -321,11 +325,6 @@ class FleetState:
 
     def __init__(self, drones: Iterable[DroneState]) -> None:
         self.drones: dict[str, DroneState] = {d.name: d for d in drones}
-
-    @classmethod
-    def named(cls, names: Sequence[tuple[str, int | None]]) -> FleetState:
-        """States for ``(name, system_id)`` pairs with default speeds."""
-        return cls(DroneState(n, s) for n, s in names)
 
     def apply(self, name: str, sample: Sample) -> bool:
         """Give ``sample`` (heard on drone ``name``'s link or log) to that drone."""

@@ -96,3 +96,17 @@ def test_owner_shares_sitl_and_records_both_directions(sitl, tmp_path: Path) -> 
     assert (2, "HEARTBEAT") in seen and (2, "COMMAND_ACK") in seen  # from the drone
     assert (254, "HEARTBEAT") in seen and (254, "REQUEST_DATA_STREAM") in seen  # the owner's own
     assert (255, "COMMAND_LONG") in seen  # forwarded from the other client
+
+
+def test_reconnects_and_asks_for_streams_again_after_a_sitl_restart(sitl) -> None:
+    fleet = FleetConfig(drones=(DroneConfig(name="drone1", connection=sitl.drones[0].connection, system_id=1),),
+                        source="test")
+    with open_fleet(fleet, timeout_s=30) as links:
+        link = links["drone1"]
+        link.send(link.mav.command_long_encode(1, 1, M.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN, 0, 1, 0, 0, 0, 0, 0, 0))
+        deadline = time.monotonic() + 30
+        while not (link.health.reconnects >= 1 and link.health.connected) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert link.health.reconnects >= 1 and link.health.connected
+        with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:  # a restarted ArduCopter streams only when asked
+            assert sub.get(10) is not None

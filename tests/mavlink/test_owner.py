@@ -199,8 +199,11 @@ def test_fleet_serve_records_and_ctrl_c_closes_the_recording(make_fleet, tmp_pat
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
         from dronepatrol.config import load_fleet
+        from dronepatrol.mavlink.owner import control
 
         assert wait_for(lambda: find_owner(load_fleet(fleet_file)) is not None, 15)
+        info = find_owner(load_fleet(fleet_file))
+        assert wait_for(lambda: control(info, {"cmd": "status"})["health"]["drone1"]["connected"], 5)
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=15)
     finally:

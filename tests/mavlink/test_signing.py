@@ -100,3 +100,20 @@ def test_keys_install_then_the_drone_signs_and_ignores_unsigned(make_fleet, cli,
             gcs.command(M.MAV_CMD_REQUEST_MESSAGE, 242, timeout=1.5)
     finally:
         gcs.close()
+
+
+def test_install_key_on_a_link_without_a_key_then_it_signs(make_fleet) -> None:  # noqa: F811
+    from dronepatrol.mavlink.signing import install_key
+
+    sim = make_fleet()
+    fleet = FleetConfig(drones=(DroneConfig(name="drone1", connection=sim.connection_strings[0], system_id=1),),
+                        source="test")
+    key = bytes(range(50, 82))
+    with open_fleet(fleet, timeout_s=5) as links:
+        link = links["drone1"]
+        assert link.health.signing == "off"
+        assert install_key(link, key, timeout_s=5)
+        assert link.health.signing == "signed"
+        with link.subscribe({"COMMAND_ACK"}) as sub:  # the drone now refuses unsigned commands: ours are signed
+            link.send(link.mav.command_long_encode(1, 1, M.MAV_CMD_REQUEST_MESSAGE, 0, 242, 0, 0, 0, 0, 0, 0))
+            assert sub.get(5) is not None

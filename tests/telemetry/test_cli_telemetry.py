@@ -60,3 +60,15 @@ def test_replay_as_fast_as_possible_prints_json_lines(cli, tmp_path: Path) -> No
     last = lines[-1]["drones"]
     assert [d["name"] for d in last] == ["drone1", "drone2", "drone3"]
     assert all(d["mode"] == "AUTO" and d["link"] == "ok" for d in last)
+
+
+def test_export_and_replay_take_a_session_directory(cli, tmp_path: Path) -> None:
+    session = tmp_path / "20261201T101500Z"
+    session.mkdir()
+    for i in (1, 2):
+        flight(sysid=i, seconds=2).write(session / f"drone{i}.tlog")
+    r = cli("telemetry", "export", session, "-f", "geojson", "-o", tmp_path / "all.geojson", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert [d["drone"] for d in r.json["drones"]] == ["drone1", "drone2"]
+    r = cli("telemetry", "replay", tmp_path, "--speed", "0")
+    assert r.exit_code == 3 and "no .tlog recording in this directory" in r.stderr

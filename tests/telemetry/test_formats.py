@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dronepatrol.formats import gpx, track_csv, track_geojson, track_kml
 from dronepatrol.formats.track_common import iso_utc
@@ -88,3 +90,35 @@ def test_kml_gx_track(tracks: list[Track]) -> None:
     lon, lat, alt = map(float, coords[0].text.split())
     assert (lat, lon, alt) == pytest.approx((tracks[0].fixes[0].lat, tracks[0].fixes[0].lon, 210.0))
     assert "vehicle's clock" in root.find("k:Document/k:description", ns).text
+
+_fix = st.builds(
+    lambda t, lat, lon, alt: Fix(t_s=t, lat=lat, lon=lon, alt_amsl_m=alt, alt_rel_m=alt - 100.0),
+    st.floats(1.0e9, 4.0e9), st.floats(-90, 90), st.floats(-180, 179.9999999), st.floats(-400, 9000),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(fixes=st.lists(_fix, min_size=1, max_size=30))
+def test_any_track_gives_schema_valid_gpx_and_exact_geojson(fixes: list[Fix]) -> None:
+    etree = pytest.importorskip("lxml.etree")
+    schema = _schema()
+    fixes.sort(key=lambda f: f.t_s)
+    track = Track(drone="d<&>\"1", system_id=1, fixes=tuple(fixes), triggers=(), time_source="vehicle")
+    doc = etree.fromstring(gpx.dumps([track]).encode())
+    assert schema.validate(doc), schema.error_log
+    assert len(doc.findall(".//{http://www.topografix.com/GPX/1/1}trkpt")) == len(fixes)
+    gj = json.loads(track_geojson.dumps([track]))
+    coords = [c for f in gj["features"] for c in (f["geometry"]["coordinates"] if f["geometry"]["type"] == "LineString"
+                                                   else [f["geometry"]["coordinates"]])]
+    assert [(c[0], c[1]) for c in coords] == [(round(f.lon, 7), round(f.lat, 7)) for f in fixes]
+    ET.fromstring(track_kml.dumps([track]))  # well-formed with any name
+
+
+_SCHEMA: list = []
+
+
+def _schema():
+    if not _SCHEMA:
+        etree = pytest.importorskip("lxml.etree")
+        _SCHEMA.append(etree.XMLSchema(etree.parse(str(XSD))))
+    return _SCHEMA[0]

@@ -157,3 +157,55 @@ def test_ctrl_c_exits_0_after_closing_the_recording(make_fleet, tmp_path: Path) 
     from dronepatrol.mavlink.owner import find_owner
 
     assert find_owner(load_fleet(toml)) is None  # the owner it started is gone
+
+
+def test_iter_samples_from_a_live_subscription(make_fleet) -> None:  # noqa: F811
+    from dronepatrol.mavlink.fleetlink import open_fleet
+    from dronepatrol.mavlink.tracks import iter_samples
+    from dronepatrol.telemetry.samples import Heartbeat, Position
+
+    sim = make_fleet(drones=1)
+    with open_fleet(fleet_of(sim), timeout_s=5) as links, links["drone1"].subscribe() as sub:
+        kinds = set()
+        for s in iter_samples(sub, timeout_s=3):
+            assert s.system_id == 1
+            kinds.add(type(s.record))
+            if {Heartbeat, Position} <= kinds:
+                break
+    assert {Heartbeat, Position} <= kinds
+
+
+def test_watch_goes_on_without_a_silent_drone_and_fails_when_none_answers(cli, make_fleet,  # noqa: F811
+                                                                           tmp_path: Path) -> None:
+    import socket
+
+    sim = make_fleet(drones=1)
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    toml = tmp_path / "f.toml"
+    toml.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n\n'
+                    f'[[drones]]\nname = "drone2"\nconnection = "tcp:127.0.0.1:{dead}"\nsystem_id = 2\n')
+    r = cli("telemetry", "watch", "--fleet", toml, "--timeout", "1", "--duration", "2", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "drone2: no HEARTBEAT from system id 2" in r.stderr and "watching the others" in r.stderr
+    last = {d["name"]: d for d in json.loads(r.stdout.splitlines()[-1])["drones"]}
+    assert last["drone1"]["link"] == "ok" and last["drone2"]["link"] == "waiting"
+    r = cli("telemetry", "watch", "--fleet", toml, "--drones", "drone2", "--timeout", "1", "--duration", "1")
+    assert r.exit_code == 4 and "drone2: no HEARTBEAT" in r.stderr
+
+
+def test_record_says_which_drone_is_silent(cli, make_fleet, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+    import socket
+
+    monkeypatch.setattr("dronepatrol.cli.telemetry.SILENT_CHECK_S", 1.0)
+    sim = make_fleet(drones=1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    toml = tmp_path / "f.toml"
+    toml.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n\n'
+                    f'[[drones]]\nname = "drone2"\nconnection = "tcp:127.0.0.1:{dead}"\nsystem_id = 2\n')
+    r = cli("telemetry", "record", tmp_path / "rec", "--duration", "2.5", "--fleet", toml)
+    assert r.exit_code == 0, r.stderr
+    assert "drone2: nothing received yet; recording goes on" in r.stderr and "drone1: nothing" not in r.stderr

@@ -140,3 +140,32 @@ def test_recorder_killed_with_sigkill_parses_to_its_last_whole_record(tmp_path: 
     while m.recv_match() is not None:
         n += 1
     assert n >= len(recs) - 1
+
+
+def test_written_data_is_fsynced_within_a_second_even_when_nothing_more_comes(tmp_path: Path, monkeypatch) -> None:
+    import os as _os
+
+    from dronepatrol.mavlink import tlog
+
+    synced: list[int] = []
+    real = _os.fsync
+    monkeypatch.setattr(tlog.os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    w = tlog.TlogWriter(tmp_path / "idle.tlog")
+    try:
+        w.write(FLIGHT.records[0][1], t_us=FLIGHT.records[0][0])  # one packet, then silence (link lost)
+        assert not synced
+        time.sleep(1.6)
+        assert synced  # the flusher synced it without another write
+        n = len(synced)
+        time.sleep(0.6)
+        assert len(synced) == n  # nothing new written: no needless fsync
+    finally:
+        w.close()
+
+
+def test_a_clock_step_of_the_recorder_is_not_damage() -> None:
+    half = len(FLIGHT.records) // 2
+    shifted = [(t - (2 * 3600 * 10**6 if i >= half else 0), p) for i, (t, p) in enumerate(FLIGHT.records)]
+    recs, damage = _read(b"".join(stamp_us(t) + p for t, p in shifted))
+    assert not damage and len(recs) == len(FLIGHT.records)
+    assert recs[half].t_us == shifted[half][0] & ~3
