@@ -45,6 +45,7 @@ from dronepatrol.report.layers import (
 from dronepatrol.report.offline import Raw, _check_inline, new_map, render_offline
 from dronepatrol.report.strings import FONT_STACK, Strings
 from dronepatrol.report.zone_map import CCTV_COLOURS, NOFLY_COLOUR, PRIORITY_COLOURS, ZONE_COLOUR
+from dronepatrol.reporting.flights import project_lonlat
 from dronepatrol.reporting.hotspots import VISIT_RADIUS_M
 from dronepatrol.reporting.model import ALERT_KINDS, Photo
 from dronepatrol.reporting.summary import ReportSummary
@@ -275,14 +276,14 @@ def _footprint_offsets(zone: SafetyZone, polys: Sequence, lon: np.ndarray, lat: 
     have = [k for k, f in enumerate(polys) if f is not None]
     if not have:
         return out
-    rings = [np.asarray(polys[k].exterior.coords)[:-1] for k in have]
-    sizes = [len(r) for r in rings]
-    ll = shapely.get_coordinates(zone.frame.to_lonlat(shapely.points(np.concatenate(rings))))
-    start = 0
-    for k, n in zip(have, sizes, strict=True):
-        d = (ll[start : start + n] - [lon[k], lat[k]]) * 1e6
-        out[k] = np.rint(d).astype(int).ravel().tolist()
-        start += n
+    shapes = np.array([polys[k] for k in have], dtype=object)
+    sizes = shapely.get_num_coordinates(shapes)  # closed rings: the last corner repeats the first
+    ll = project_lonlat(shapely.get_coordinates(shapes), zone.frame)
+    origin = np.repeat(np.column_stack([lon[have], lat[have]]), sizes, axis=0)
+    d = np.rint((ll - origin) * 1e6).astype(int)
+    ends = np.cumsum(sizes)
+    for k, end, n in zip(have, ends.tolist(), sizes.tolist(), strict=True):
+        out[k] = d[end - n : end - 1].ravel().tolist()
     return out
 
 

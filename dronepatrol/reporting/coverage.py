@@ -18,6 +18,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from dronepatrol.planning.camera import Camera, footprint_corners_m
+from dronepatrol.reporting.flights import project_m
 from dronepatrol.reporting.model import Photo
 from dronepatrol.zones.model import SafetyZone
 
@@ -74,9 +75,9 @@ def footprints_m(
     ]
     if computed:
         lonlat = np.array([(photos[i].lon, photos[i].lat) for i in computed], dtype=float)
-        xy = shapely.get_coordinates(zone.frame.to_m(shapely.points(lonlat)))
+        xy = project_m(lonlat, zone.frame)
         # headings are from true north, the frame's y axis is grid north (UTM meridian convergence)
-        north = shapely.get_coordinates(zone.frame.to_m(shapely.points(np.add(lonlat, (0.0, 1e-4))))) - xy
+        north = project_m(np.add(lonlat, (0.0, 1e-4)), zone.frame) - xy
         grid_north_deg = np.degrees(np.arctan2(north[:, 0], north[:, 1]))
         rings = [
             footprint_corners_m(
