@@ -400,13 +400,14 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
         rows = []
         for h in sorted(summary.hotspots, key=lambda h: (-h.priority, h.name)):
             per_week = " ".join(str(n) for _, n in h.per_week) if weeks else "–"
+            when = " · ".join(f"{s.iso_date(w).rsplit(' ', 1)[0]}: {n}" for w, n in h.per_week)
             why = "; ".join(esc(r) for r in h.reasons)
             planned = esc(s["planned"] if h.planned else s["not_planned"])
             rows.append(
                 f'<tr><td>{esc(h.name)}<div class="dp-why">{planned}{" · " + why if why else ""}</div></td>'
                 f'<td class="dp-num">{h.priority}</td>'
                 f'<td class="dp-num" data-hotspot="{esc(h.name)}">{len(h.visits)}</td>'
-                f'<td class="dp-week">{per_week}</td></tr>'
+                f'<td class="dp-week" title="{esc(when)}">{per_week}</td></tr>'
             )
         out.append(
             f'<h2>{esc(s["hotspots_title"])}</h2><table class="dp-table"><tr><th>{esc(s["hotspot"])}</th>'
