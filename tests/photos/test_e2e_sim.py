@@ -88,7 +88,8 @@ def fly(fleet: SimFleet, tlogs: list) -> None:
     while flying and time.monotonic() < deadline:
         for i in sorted(flying):
             msg = gcss[i].recv(0.02)
-            if msg is None or msg.get_type() != "HEARTBEAT" or msg.get_srcSystem() != i + 1:
+            if msg is None or msg.get_type() != "HEARTBEAT" or msg.get_srcSystem() != i + 1 \
+                    or msg.autopilot == M.MAV_AUTOPILOT_INVALID:
                 continue
             if msg.base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED:
                 seen_armed.add(i)
