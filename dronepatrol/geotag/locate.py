@@ -232,7 +232,6 @@ def _place_aligned(
 def _given_offset(
     group: str, photos: list[PhotoTime], drones: list[_Drone], offset_s: float, out: list, problems: list
 ) -> GroupReport:
-    placed = 0
     for photo in photos:
         t = photo.t_s + offset_s
         covering = [d for d in drones if d.path is not None and d.path.covers(t)]
@@ -249,11 +248,7 @@ def _given_offset(
                               "check --offset and --tz")
         else:
             res = _interpolated(photo, covering[0], offset_s)
-        if isinstance(res, Placement):
-            out.append(res)
-            placed += 1
-        else:
-            problems.append(res)
+        (out if isinstance(res, Placement) else problems).append(res)
     drone = drones[0].name if len(drones) == 1 else None
     return GroupReport(group=group, drone=drone, photos=len(photos), offset_s=offset_s, offset_source="given")
 
