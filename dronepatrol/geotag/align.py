@@ -12,8 +12,8 @@ to a photo's camera time to get vehicle time) and a monotone matching of photos 
    both unmatched), so the DP takes as many pairs as possible, then the closest ones;
 3. **refinement**: the offset is re-estimated from the matched pairs (median, then the least-squares
    mean), matched again, and the candidate with the highest total weight wins;
-4. **tightening**: the final matching only accepts residuals within six robust standard
-   deviations of the matched ones, so a hand photo close to a missed shot stays unmatched.
+4. **tightening**: the final matching only accepts residuals within four times the 90th
+   percentile of the matched ones' spread, so a hand photo close to a missed shot stays unmatched.
 
 Times are seconds on any common scale (UTC POSIX in practice).
 
@@ -177,9 +177,10 @@ def align(
     """Estimate the camera clock offset (unless ``offset_s`` is given) and match photos to
     triggers, tolerating missed and extra photos. See the module docstring.
 
-    ``tolerance_s`` bounds the search; the final matching uses six robust standard deviations of
-    the matched residuals (at least ``min_tolerance_s``, at most ``tolerance_s``): photos further
-    from every trigger are left unmatched (and are placed along the track at their own time)."""
+    ``tolerance_s`` bounds the search; the final matching accepts four times the 90th percentile
+    of the matched residuals' deviation (at least ``min_tolerance_s``, at most ``tolerance_s``):
+    photos further from every trigger are left unmatched (placed along the track at their own
+    time)."""
     po = np.argsort(np.asarray(photo_t, dtype=float), kind="stable")
     to = np.argsort(np.asarray(trigger_t, dtype=float), kind="stable")
     p = np.asarray(photo_t, dtype=float)[po]
@@ -201,18 +202,14 @@ def align(
     score, off, pairs, r = results[0]
     runner = next((x for x in results[1:] if abs(x[1] - off) > tolerance_s), None)
     tol = tolerance_s
-    if len(pairs) >= 5:
+    if len(pairs) >= 8:
         # Tighten to the residuals' own spread: a hand photo that happens to fall within the
-        # tolerance of a missed shot must not take that shot's position.
-        sigma = 1.4826 * float(np.median(np.abs(r - np.median(r))))
-        tight = min(tolerance_s, max(min_tolerance_s, 6.0 * sigma))
+        # search tolerance of a missed shot must not take that shot's position.
+        spread = float(np.quantile(np.abs(r - np.median(r)), 0.9))
+        tight = min(tolerance_s, max(min_tolerance_s, 4.0 * spread))
         if tight < tolerance_s:
             tol = tight
             pairs = match_pairs(p, t, off, tol)
-            if offset_s is None and pairs:
-                ii, jj = np.array(pairs).T
-                off -= float(np.mean(p[ii] + off - t[jj]))
-                pairs = match_pairs(p, t, off, tol)
             r = np.array([p[i] + off - t[j] for i, j in pairs])
     mapped = tuple((int(po[i]), int(to[j])) for i, j in pairs)
     matched_p = {i for i, _ in mapped}
