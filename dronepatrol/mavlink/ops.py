@@ -17,9 +17,12 @@ raises :class:`~dronepatrol.errors.LinkTimeout` (exit 4) or
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import struct
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -107,6 +110,14 @@ def run_transfer(link: Port, transfer: Transfer, *, progress: Progress | None = 
     ``stop(transfer)`` (checked after every message) ends a download early, e.g. at the first
     item that differs from the plan; the transfer is then cancelled and returned unfinished.
     """
+    try:
+        return _drive(link, transfer, progress, stop)
+    finally:
+        _remember_rtt(link, transfer)
+
+
+def _drive(link: Port, transfer: Transfer, progress: Progress | None, stop: Callable[[Transfer], bool] | None
+           ) -> Transfer:
     with link.subscribe(MISSION_MESSAGES) as sub:
         for m in transfer.start(time.monotonic()):
             link.send(m)
@@ -133,6 +144,26 @@ def run_transfer(link: Port, transfer: Transfer, *, progress: Progress | None = 
     return transfer
 
 
+#: Each link's smoothed round-trip time from its last transfer (seeds the next one's re-send timer).
+_SRTT: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def _timeouts(link: Port, timeouts: Timeouts | None) -> Timeouts:
+    t = timeouts or Timeouts()
+    if t.initial_srtt_s is None:
+        with contextlib.suppress(TypeError):
+            srtt = _SRTT.get(link)
+            if srtt is not None:
+                t = dataclasses.replace(t, initial_srtt_s=srtt)
+    return t
+
+
+def _remember_rtt(link: Port, transfer: Transfer) -> None:
+    if transfer.srtt_s is not None:
+        with contextlib.suppress(TypeError):
+            _SRTT[link] = transfer.srtt_s
+
+
 def _label(link: Port, mission_type: int, op: str) -> str:
     return f"{link.name}: {('mission', 'fence', 'rally')[mission_type]} {op}"
 
@@ -143,13 +174,13 @@ def upload_list(link: Port, mission_type: int, items: Sequence[WireItem], *, pro
     if not items:
         return clear_list(link, mission_type, timeouts=timeouts)
     t = Transfer.upload(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type, items,
-                        timeouts=timeouts, label=_label(link, mission_type, "upload"))
+                        timeouts=_timeouts(link, timeouts), label=_label(link, mission_type, "upload"))
     return run_transfer(link, t, progress=progress)
 
 
 def clear_list(link: Port, mission_type: int, *, timeouts: Timeouts | None = None) -> Transfer:
-    t = Transfer.clear(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type, timeouts=timeouts,
-                       label=_label(link, mission_type, "clear"))
+    t = Transfer.clear(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type,
+                       timeouts=_timeouts(link, timeouts), label=_label(link, mission_type, "clear"))
     return run_transfer(link, t)
 
 
@@ -172,8 +203,8 @@ def download_list(link: Port, mission_type: int, *, expect: Sequence[WireItem] |
     ``stop_at_difference`` ends the download at the first difference (a count that differs, or an
     item): the quick "is this plan already on board?" test before an upload.
     """
-    t = Transfer.download(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type, timeouts=timeouts,
-                          label=_label(link, mission_type, "download"))
+    t = Transfer.download(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type,
+                          timeouts=_timeouts(link, timeouts), label=_label(link, mission_type, "download"))
     diffs: list[str] = []
     checked = {"n": 0}
 
