@@ -103,6 +103,7 @@ def one_vs_three(connections: list[str], homes: list[tuple[float, float]], repea
     fleet = fleet_config(connections)
     missions = {f"drone{i + 1}": plan(lon, lat, f"drone{i + 1}") for i, (lon, lat) in enumerate(homes)}
     with open_fleet(fleet, timeout_s=30) as links:
+        timed_upload(links, missions)  # warm-up: first writes to fresh storage, RTT estimates
         one = min(timed_upload({"drone1": links["drone1"]}, {"drone1": missions["drone1"]}) for _ in range(repeats))
         three = min(timed_upload(links, missions) for _ in range(repeats))
         rtt = rtt_s(links["drone1"])
@@ -159,7 +160,7 @@ def mavproxy_wp_load(cmd: list[str], connection: str, wpl: Path, timeout_s: floa
     """Seconds from MAVProxy's "Loaded N waypoints" to its "Sent all N waypoints" (or the final ack)."""
     proc = subprocess.Popen([*cmd, "--master", connection, "--source-system", "253", "--non-interactive",
                              "--cmd", f"wp load {wpl}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=tempfile.mkdtemp(prefix="mavproxy-"))
+                            cwd=tempfile.mkdtemp(prefix="mavproxy-"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
     t_loaded = None
     deadline = time.monotonic() + timeout_s
     try:
@@ -175,9 +176,10 @@ def mavproxy_wp_load(cmd: list[str], connection: str, wpl: Path, timeout_s: floa
     finally:
         proc.terminate()
         try:
-            proc.wait(5)
+            proc.wait(3)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait(3)
     return None
 
 
