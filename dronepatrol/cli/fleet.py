@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from dronepatrol.cli.options import FleetOpt, JsonOpt
-from dronepatrol.cli.output import console, emit_json, info
+from dronepatrol.cli.output import Verbosity, console, emit_json
 from dronepatrol.errors import UsageError
 
 app = typer.Typer(
@@ -24,6 +24,12 @@ app.add_typer(keys_app, name="keys")
 DronesListOpt = Annotated[
     str | None, typer.Option("--drones", metavar="A,B", help="Only these drones (names, comma-separated).")
 ]
+
+
+def info(message: str) -> None:
+    """A human message on stderr (unless -q), never wrapped: paths and TOML lines stay copyable."""
+    if Verbosity.level >= 0:
+        console.print(message, soft_wrap=True)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -84,8 +90,8 @@ def serve(
         owner.stop()
 
     old = signal.signal(signal.SIGTERM, on_term)
-    owner.start()
     try:
+        owner.start()
         answered = owner.wait_links(wait) if wait > 0 else {n: False for n in owner.links}
         ports = owner.ports
         rows = [{"drone": d.name, "system_id": d.system_id, "connection": d.connection,
@@ -110,8 +116,8 @@ def serve(
             info(f"[yellow]no heartbeat yet from {', '.join(missing)}[/]: the owner keeps trying "
                  "(check power, radio, port)")
         info("Serving. Press Ctrl-C to stop.")
-        while owner._thread is not None and owner._thread.is_alive():
-            owner._thread.join(0.5)
+        while not owner.done.wait(0.5):
+            pass
     except KeyboardInterrupt:
         owner.stop()
         info("link owner stopped")

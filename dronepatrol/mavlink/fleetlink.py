@@ -1,10 +1,10 @@
 """Open the links of a fleet: through the local link owner when one serves the fleet, else
 directly; wait for each drone's HEARTBEAT from its expected system id.
 
->>> from dronepatrol.config import default_fleet                      # doctest: +SKIP
->>> with open_fleet(default_fleet(), ["drone1"], timeout_s=5) as links:
-...     links["drone1"].health.connected
-True
+Example (needs the drones, or ``dronepatrol sim``)::
+
+    with open_fleet(default_fleet(), ["drone1"], timeout_s=5) as links:
+        links["drone1"].health.connected                             # True
 """
 
 from __future__ import annotations
@@ -46,6 +46,10 @@ def no_heartbeat_message(link: DroneLink, timeout_s: float) -> str:
         return (f"{link.name}: {where} answers with system id {ids}, but the fleet file expects "
                 f"{link.system_id}: is this another drone's connection? Fix system_id or the connection "
                 f"in the fleet file, or set MAV_SYSID={link.system_id} on the vehicle")
+    if link.health.bad_signature_count:
+        return (f"{link.name}: {where} sends messages whose signature does not match our key "
+                f"({link.health.bad_signature_count} refused): the drone has another signing key; install "
+                "ours with `dronepatrol fleet keys install` over USB, or fix signing_key in the fleet file")
     err = f" ({link.last_error})" if link.last_error else ""
     return (f"{link.name}: no HEARTBEAT from system id {link.system_id} on {where} within {timeout_s:g} s{err}. "
             "Check: is the drone powered? radio or USB plugged in and paired? the right port and baud? "
@@ -108,8 +112,11 @@ def open_fleet(fleet: FleetConfig, names: Sequence[str] | None = None, *,
     drones = select_drones(fleet, names)
     from dronepatrol.mavlink.owner import find_owner
 
-    owner = find_owner(fleet)
-    via = {d.name: f"tcp:127.0.0.1:{owner.ports[d.name]}" for d in drones if d.name in owner.ports} if owner else None
+    owner = find_owner(fleet, [d.name for d in drones])
+    via = None
+    if owner is not None:
+        ports = {d.name: owner.port_for(d) for d in drones}
+        via = {name: f"tcp:127.0.0.1:{port}" for name, port in ports.items() if port is not None}
     if owner is not None:
         log.info("using the link owner (pid %d) for %s", owner.pid, ", ".join(d.name for d in drones))
     links = open_links(fleet, drones, timeout_s=timeout_s, via=via)

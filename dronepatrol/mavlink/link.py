@@ -6,13 +6,14 @@ nothing on a fresh link until asked), parses what arrives, keeps link health, an
 message from the drone's system id to its subscribers. Messages from other system ids are not
 the drone's: they are ignored (only taps, such as the link owner, see them).
 
->>> from dronepatrol.mavlink.link import DroneLink            # doctest: +SKIP
->>> link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")
->>> with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:
-...     msg = sub.get(timeout_s=5)                              # None on timeout
->>> link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm
->>> link.health.loss_pct
->>> link.close()
+Example (needs a drone, or ``dronepatrol sim``, on port 5760)::
+
+    link = DroneLink(name="drone1", system_id=1, connection="tcp:127.0.0.1:5760")
+    with link.subscribe({"GLOBAL_POSITION_INT"}) as sub:
+        msg = sub.get(timeout_s=5)                              # None on timeout
+    link.send(link.mav.command_long_encode(1, 1, 400, 0, 1, 0, 0, 0, 0, 0, 0))  # arm
+    link.health.loss_pct                                        # 0.0 .. 100.0
+    link.close()
 """
 
 from __future__ import annotations
@@ -229,7 +230,6 @@ class DroneLink:
         self._unsigned = 0
         self._bad_sig = 0
         self._bad_sig_seen = 0
-        self._signed_seen = False
         self._last_signed: bool | None = None
         self._last_seq: dict[int, int] = {}
         self._buckets: collections.deque[list[float]] = collections.deque()  # [t_s, received, lost]
@@ -250,10 +250,18 @@ class DroneLink:
         if signing_key is not None:
             self._setup_signing(signing_key)
         self._thread = threading.Thread(target=self._run, name=f"link-{name}", daemon=True)
+        self._started = False
         if start:
-            self._thread.start()
+            self.start()
 
     # ------------------------------------------------------------------ public API
+    def start(self) -> DroneLink:
+        """Start the reader thread (done at construction unless ``start=False``)."""
+        if not self._started and not self._closed.is_set():
+            self._started = True
+            self._thread.start()
+        return self
+
     def send(self, msg: Any) -> None:
         """Send ``msg`` (built with ``link.mav.*_encode``); signed when the link has a key.
 
@@ -358,17 +366,32 @@ class DroneLink:
         return f"DroneLink({self.name!r}, system_id={self.system_id}, {self.via or self.connection!r})"
 
     # ------------------------------------------------------------------ signing
+    def set_signing_key(self, key: bytes, *, timestamp_path: Path | None = None) -> None:
+        """Sign from now on with ``key`` (32 bytes) and check the drone's signatures with it."""
+        if len(key) != 32:
+            raise ValueError("a MAVLink signing key is 32 bytes")
+        with self._lock, self._state:
+            self.signing_key = bytes(key)
+            if timestamp_path is not None:
+                self.timestamp_path = timestamp_path
+            self._last_signed = None
+            self._setup_signing(self.signing_key)
+
     def _setup_signing(self, key: bytes) -> None:
-        from dronepatrol.mavlink.signing import initial_timestamp, load_timestamp
+        from dronepatrol.mavlink.signing import initial_timestamp, load_timestamp, signing_timestamp
 
         ts = initial_timestamp(load_timestamp(self.timestamp_path) if self.timestamp_path else 0)
         # as pymavlink's mavfile.setup_signing(key, sign_outgoing, allow_unsigned_callback, initial_timestamp, link_id)
-        for mav, outgoing, allow in ((self.mav, True, None), (self._parser, False, self._allow_unsigned)):
+        # The parser's timestamp only bounds how old a new incoming stream may start (1 minute):
+        # the laptop's clock, not our (possibly persisted, later) outgoing timestamp.
+        now = signing_timestamp(time.time())
+        setups = ((self.mav, True, None, ts), (self._parser, False, self._allow_unsigned, now))
+        for mav, outgoing, allow, stamp in setups:
             mav.signing.secret_key = bytes(key)
             mav.signing.sign_outgoing = outgoing
             mav.signing.allow_unsigned_callback = allow
             mav.signing.link_id = 0
-            mav.signing.timestamp = ts
+            mav.signing.timestamp = stamp
 
     def _allow_unsigned(self, mav: Any, msg_id: int) -> bool:
         """Unsigned frames are accepted (and counted); badly signed ones are refused."""
@@ -458,7 +481,8 @@ class DroneLink:
         if now >= self._next_hb:
             self._next_hb = now + HEARTBEAT_PERIOD_S
             self.mav.heartbeat_send(M.MAV_TYPE_GCS, M.MAV_AUTOPILOT_INVALID, 0, 0, M.MAV_STATE_ACTIVE)
-        if (self._request_streams and self._connected and not self._streaming
+        # always ask once per (re)connect; ask again while no streamed telemetry arrives
+        if (self._request_streams and self._connected and (self._stream_tries == 0 or not self._streaming)
                 and self._stream_tries < STREAM_RETRIES and now >= self._next_stream):
             self._stream_tries += 1
             self._next_stream = now + STREAM_RETRY_S

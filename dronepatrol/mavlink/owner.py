@@ -37,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,10 +94,18 @@ class OwnerInfo:
     state_path: str
     started_utc: str
     recording: str | None = None
+    drones: tuple = ()  # ({"name", "system_id", "connection"}, ...) as served
 
     def connection(self, drone: str) -> str:
         """The ``tcp:`` string a client uses for ``drone``."""
         return f"tcp:{HOST}:{self.ports[drone]}"
+
+    def port_for(self, drone: DroneConfig) -> int | None:
+        """The local port serving ``drone`` (same connection and system id), if this owner serves it."""
+        for d in self.drones:
+            if d["connection"] == drone.connection and d["system_id"] == drone.system_id:
+                return self.ports.get(d["name"])
+        return None
 
 
 def _pid_alive(pid: int) -> bool:
@@ -128,15 +137,13 @@ def control(info: OwnerInfo, request: dict[str, Any], *, timeout_s: float = 5.0)
         raise LinkError(f"the link owner (pid {info.pid}) sent a garbled answer") from None
 
 
-def find_owner(fleet: FleetConfig) -> OwnerInfo | None:
-    """The live link owner serving ``fleet`` (state file + pid alive + control port answers), or None."""
-    path = state_path(fleet)
+def _live(path: Path) -> OwnerInfo | None:
     try:
         data = json.loads(path.read_text())
         info = OwnerInfo(**data)
     except (OSError, ValueError, TypeError):
         return None
-    if info.fleet_hash != fleet_hash(fleet) or not _pid_alive(info.pid):
+    if not _pid_alive(info.pid):
         return None
     try:
         answer = control(info, {"cmd": "status"}, timeout_s=2.0)
@@ -145,6 +152,27 @@ def find_owner(fleet: FleetConfig) -> OwnerInfo | None:
     if not answer.get("ok"):
         return None
     return OwnerInfo(**{**data, "recording": answer.get("recording")})
+
+
+def find_owner(fleet: FleetConfig, names: Sequence[str] | None = None) -> OwnerInfo | None:
+    """The live link owner serving ``fleet`` (state file + pid alive + control port answers), or None.
+
+    With ``names``, an owner started for another fleet file also serves, if it holds each of
+    those drones (same connection and system id).
+    """
+    info = _live(state_path(fleet))
+    if info is not None and info.fleet_hash == fleet_hash(fleet):
+        return info
+    if names is None:
+        return None
+    wanted = [d for d in fleet.drones if d.name in set(names)]
+    for path in sorted(runtime_dir().glob("owner-*.json")):
+        if path == state_path(fleet):
+            continue
+        other = _live(path)
+        if other is not None and wanted and all(other.port_for(d) is not None for d in wanted):
+            return other
+    return None
 
 
 # ---------------------------------------------------------------------- recording
@@ -230,6 +258,7 @@ class LinkOwner:
         self._sel = selectors.DefaultSelector()
         self._lock = threading.RLock()
         self._stop = threading.Event()
+        self.done = threading.Event()  # set when serving has ended and everything is closed
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -249,11 +278,13 @@ class LinkOwner:
             for d in fleet.drones:
                 key, ts_path = drone_key(fleet, d)
                 link = DroneLink(name=d.name, system_id=d.system_id, connection=d.connection,
-                                 signing_key=key, timestamp_path=ts_path)
+                                 signing_key=key, timestamp_path=ts_path, start=False)
                 link.add_tap(self._forwarder(d.name))
                 self.links[d.name] = link
-            if record_dir is not None:
+            if record_dir is not None:  # before the links start: the recording misses nothing
                 self.start_recording(record_dir)
+            for link in self.links.values():
+                link.start()
         except BaseException:
             self._close_all()
             raise
@@ -283,10 +314,12 @@ class LinkOwner:
         return OwnerInfo(pid=os.getpid(), ports=self.ports, control_port=self.control_sock.getsockname()[1],
                          fleet_hash=fleet_hash(self.fleet), state_path=str(state_path(self.fleet)),
                          started_utc=self.started_utc,
-                         recording=str(self.recorder.dir) if self.recorder else None)
+                         recording=str(self.recorder.dir) if self.recorder else None,
+                         drones=tuple({"name": d.name, "system_id": d.system_id, "connection": d.connection}
+                                      for d in self.fleet.drones))
 
     def _publish(self) -> None:
-        if self.write_state:
+        if self.write_state and not self._stop.is_set():
             info = self.info
             atomic_write_text(info.state_path, json.dumps(asdict(info), indent=2) + "\n")
 
@@ -477,10 +510,14 @@ class LinkOwner:
                         self._control()
                 self._flush()
         finally:
-            self._close_all()
+            try:
+                self._close_all()
+            finally:
+                self.done.set()
 
     def start(self) -> LinkOwner:
-        """Serve in a background thread; returns once the ports are listening (they already are)."""
+        """Serve in a background thread; returns once the ports listen and the state file is written."""
+        self._publish()
         self._thread = threading.Thread(target=self.serve_forever, name="link-owner", daemon=True)
         self._thread.start()
         return self
@@ -489,8 +526,9 @@ class LinkOwner:
         self._stop.set()
         with contextlib.suppress(OSError):
             self._wake_w.send(b"x")
+        # an Event, not Thread.join: a join interrupted by Ctrl-C can report a live thread as stopped
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=10)
+            self.done.wait(timeout=10)
 
     def wait_links(self, timeout_s: float) -> dict[str, bool]:
         """Wait up to ``timeout_s`` for a heartbeat from each drone; which answered."""
@@ -499,6 +537,7 @@ class LinkOwner:
                 for n, link in self.links.items()}
 
     def _close_all(self) -> None:
+        self._stop.set()
         self._unpublish()
         with contextlib.suppress(Exception):
             self.stop_recording()

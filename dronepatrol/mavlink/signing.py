@@ -124,11 +124,13 @@ def write_key(path: Path, *, force: bool = False) -> None:
 
 
 def install_key(link: Any, key: bytes, *, timeout_s: float = 5.0) -> bool:
-    """Send SETUP_SIGNING with ``key`` over ``link`` (a :class:`DroneLink` that has the key) and
+    """Send SETUP_SIGNING with ``key`` over ``link`` (a :class:`DroneLink`; it signs with the key from now on) and
     verify: ArduCopter accepts it silently, so success is seeing validly signed frames from the
     drone afterwards. Returns True when verified; raises :class:`LinkError` when nothing signed
     arrives within ``timeout_s``."""
-    ts = int(link.mav.signing.timestamp) if link.mav.signing.secret_key else initial_timestamp(0)
+    if link.signing_key != key:
+        link.set_signing_key(key)
+    ts = int(link.mav.signing.timestamp)
     msg = link.mav.setup_signing_encode(link.system_id, 1, list(key), ts)
     deadline = time.monotonic() + timeout_s
     with link.subscribe() as sub:

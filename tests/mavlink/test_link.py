@@ -121,3 +121,69 @@ def test_loss_pct_from_sequence_gaps(make_fleet) -> None:  # noqa: F811
         time.sleep(2.5)
         h = link.health
     assert h.lost > 20 and 15 <= h.loss_pct <= 45, h
+
+
+def _fake_vehicle_frames(sysid: int = 1) -> bytes:
+    """One ArduCopter-like HEARTBEAT from ``sysid``, packed as a vehicle would."""
+    from pymavlink.dialects.v20 import ardupilotmega as mav2
+
+    m = mav2.MAVLink(None, srcSystem=sysid, srcComponent=1)
+    hb = m.heartbeat_encode(M.MAV_TYPE_QUADROTOR, M.MAV_AUTOPILOT_ARDUPILOTMEGA, 0, 0, M.MAV_STATE_STANDBY)
+    return bytes(hb.pack(m))
+
+
+def _gcs_heartbeat_from(data: bytes) -> bool:
+    from pymavlink.dialects.v20 import ardupilotmega as mav2
+
+    p = mav2.MAVLink(None)
+    p.robust_parsing = True
+    return any(m.get_type() == "HEARTBEAT" and m.get_srcSystem() == 254 and m.type == M.MAV_TYPE_GCS
+               for m in p.parse_buffer(data) or [])
+
+
+def test_serial_device_link(tmp_path: Path) -> None:
+    """A serial radio, played by a pseudo-terminal: heartbeats both ways at the requested baud."""
+    import os
+    import select
+
+    from dronepatrol.mavlink.link import DroneLink
+
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    link = DroneLink(name="drone1", system_id=1, connection=f"{name}:57600")
+    try:
+        got = b""
+        deadline = time.monotonic() + 5
+        while link.heartbeat is None and time.monotonic() < deadline:
+            os.write(master, _fake_vehicle_frames())
+            if select.select([master], [], [], 0.1)[0]:
+                got += os.read(master, 4096)
+        assert link.heartbeat is not None and link.health.connected
+        while not _gcs_heartbeat_from(got) and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                got += os.read(master, 4096)
+        assert _gcs_heartbeat_from(got)
+    finally:
+        link.close()
+        os.close(master)
+        os.close(slave)
+
+
+def test_udpout_link() -> None:
+    """udpout: we send first (the GCS heartbeat); the vehicle answers the address it heard from."""
+    import socket
+
+    from dronepatrol.mavlink.link import DroneLink
+
+    vehicle = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    vehicle.bind(("127.0.0.1", 0))
+    vehicle.settimeout(2)
+    link = DroneLink(name="drone1", system_id=1, connection=f"udpout:127.0.0.1:{vehicle.getsockname()[1]}")
+    try:
+        data, peer = vehicle.recvfrom(65536)
+        assert _gcs_heartbeat_from(data)
+        vehicle.sendto(_fake_vehicle_frames(), peer)
+        assert link.wait_heartbeat(3) is not None
+    finally:
+        link.close()
+        vehicle.close()
