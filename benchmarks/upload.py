@@ -156,34 +156,36 @@ def mavproxy_command() -> list[str] | None:
     return [exe] if exe else None
 
 
-def mavproxy_wp_load(cmd: list[str], connection: str, wpl: Path, timeout_s: float = 120.0) -> float | None:
-    """Seconds from MAVProxy's "Loaded N waypoints" to its "Sent all N waypoints" (or the final ack)."""
-    proc = subprocess.Popen([*cmd, "--master", connection, "--source-system", "253", "--non-interactive",
-                             "--cmd", f"wp load {wpl}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+def mavproxy_wp_load(cmd: list[str], connection: str, wpl: Path, timeout_s: float = 90.0) -> float | None:
+    """Seconds from typing ``wp load FILE`` into MAVProxy to its "Got MISSION_ACK ... ACCEPTED".
+
+    The command is typed once MAVProxy has fetched the parameters: given on the command line
+    (``--cmd``) it races MAVProxy's own mission download at connect and fails.
+    """
+    proc = subprocess.Popen([*cmd, "--master", connection, "--source-system", "253"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             cwd=tempfile.mkdtemp(prefix="mavproxy-"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    t_loaded = None
+    t_sent = None
     deadline = time.monotonic() + timeout_s
     try:
-        assert proc.stdout is not None
+        assert proc.stdout is not None and proc.stdin is not None
         for line in proc.stdout:
             now = time.monotonic()
-            if "Loaded" in line and "waypoint" in line:
-                t_loaded = now
-            if t_loaded is not None and ("Sent all" in line or "Flight plan received" in line):
-                return now - t_loaded
+            if t_sent is None and "Received" in line and "parameters" in line:
+                proc.stdin.write(f"wp load {wpl}\n")
+                proc.stdin.flush()
+                t_sent = time.monotonic()
+            elif t_sent is not None and "MISSION_ACK" in line:
+                return now - t_sent if "ACCEPTED" in line else None
             if now > deadline:
                 return None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(3)
+        proc.kill()
+        proc.wait(5)
     return None
 
 
-def sitl_runs(quick: bool) -> None:
+def sitl_runs(quick: bool, speedup: float) -> None:
     binary = sitl_binary()
     if binary is None:
         print("== ArduCopter SITL: skipped (no binary: set DRONEPATROL_SITL)")
@@ -192,9 +194,9 @@ def sitl_runs(quick: bool) -> None:
     from tests.sitl import ROIET_HOMES, start_sitl_fleet
 
     homes = [(float(h.split(",")[1]), float(h.split(",")[0])) for h in ROIET_HOMES.split(";")[:3]]
-    print(f"== ArduCopter SITL ({binary}, speed-up 10)")
-    with start_sitl_fleet(3, speedup=10) as fleet:
-        time.sleep(2.0)
+    print(f"== ArduCopter SITL ({binary}, speed-up {speedup:g})")
+    with start_sitl_fleet(3, speedup=speedup) as fleet:
+        time.sleep(5.0)
         r = one_vs_three([d.connection for d in fleet.drones], homes, 1 if quick else 2)
         print(f"1 drone {r['one_s']:.2f} s, 3 drones {r['three_s']:.2f} s, ratio 3/1 = {r['ratio']:.2f} "
               f"(target <= 1.2); RTT {1000 * r['rtt_s']:.1f} ms, {1000 * r['per_item_s']:.2f} ms per item moved "
@@ -229,10 +231,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="one repetition of each case")
     ap.add_argument("--no-sitl", action="store_true", help="skip the real ArduCopter SITL")
+    ap.add_argument("--sitl-speedup", type=float, default=1.0,
+                    help="SITL speed-up (default 1: three instances at 10x compete for the CPU)")
     args = ap.parse_args()
     sim_runs(args.quick)
     if not args.no_sitl:
-        sitl_runs(args.quick)
+        sitl_runs(args.quick, args.sitl_speedup)
 
 
 if __name__ == "__main__":

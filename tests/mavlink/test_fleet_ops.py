@@ -212,3 +212,23 @@ def test_unknown_drone_is_a_usage_error(cli, make_fleet, tmp_path) -> None:
     assert r.exit_code == 2 and "unknown drone 'drone7'" in r.stderr
     time.sleep(0)  # nothing was sent: the drone is still in its boot mode
     assert mode_of(fleet, 0) == MODES["STABILIZE"]
+
+
+def test_arm_retries_and_reports_the_last_prearm_text(make_fleet) -> None:
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.errors import VehicleRejected
+    from dronepatrol.mavlink import ops
+    from dronepatrol.mavlink.fleetlink import open_fleet
+
+    fleet = make_fleet(drones=1, prearm_delay_s=10_000)  # the position estimate never becomes ready
+    cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
+    with open_fleet(cfg, timeout_s=10) as links:
+        ops.set_mode(links["drone1"], 4, "GUIDED")
+        t0 = time.monotonic()
+        with pytest.raises(VehicleRejected) as err:
+            ops.arm(links["drone1"], timeout_s=2.0, retry_s=0.3)
+    assert time.monotonic() - t0 >= 2.0
+    assert str(err.value) == ('drone1: arming refused for 2 s: "PreArm: Need Position Estimate" — fix that, '
+                              "then start again")
+    with fleet.lock:
+        assert not fleet.vehicle(0).armed
