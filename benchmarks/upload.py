@@ -1,13 +1,13 @@
 """Upload benchmark: ``.venv/bin/python benchmarks/upload.py [--quick] [--no-sitl]``.
 
-A 300-item mission (home + take-off + 297 waypoints + RTL, 300 items after home... see ``plan()``)
-plus a fence (20-vertex inclusion polygon, two exclusion polygons, a return point) and three rally
-points, uploaded with ``fleetops.upload_drone`` (upload of all three lists, fence parameters set
-and read back, then all three downloaded and compared) through the real links (``open_fleet``).
+A 300-item mission (take-off, 298 waypoints, RTL; plus home as item 0: see ``plan()``) plus a fence
+(20-vertex inclusion polygon, two exclusion polygons, a return point) and three rally points,
+uploaded with ``fleetops.upload_drone`` (upload of all three lists, fence parameters set and read
+back, then all three downloaded and compared) through the real links (``open_fleet``).
 Prints, each against a baseline measured in the same run:
 
 - simulator (``dronepatrol sim``): 3-drone / 1-drone wall time (target <= 1.2); time per item
-  transferred vs the link round-trip time (PARAM_REQUEST_READ -> PARAM_VALUE), with 0 and 20 ms
+  transferred vs the link round-trip time (COMMAND_LONG -> COMMAND_ACK), with 0 and 20 ms
   one-way latency; at 10 % and 30 % packet loss (both ways): completes and verifies, time vs
   loss-free (target <= 2x at 10 %);
 - real ArduCopter SITL (``$DRONEPATROL_SITL`` or ``../shared/sitl/arducopter``), if found: the
@@ -19,9 +19,11 @@ Prints, each against a baseline measured in the same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -75,11 +77,12 @@ def fleet_config(connections: list[str]) -> FleetConfig:
 
 
 def rtt_s(link, n: int = 15) -> float:
-    """Median PARAM_REQUEST_READ -> PARAM_VALUE round trip, seconds."""
+    """Median COMMAND_LONG -> COMMAND_ACK round trip, seconds (ArduPilot answers commands at once;
+    parameter reads go through a slower queue)."""
     out = []
     for _ in range(n):
         t0 = time.monotonic()
-        ops.get_param(link, "FENCE_ENABLE")
+        ops.command(link, ops.MAV_CMD_REQUEST_MESSAGE, 1, check=False, retries=0)  # SYS_STATUS
         out.append(time.monotonic() - t0)
     return statistics.median(out)
 
@@ -164,7 +167,8 @@ def mavproxy_wp_load(cmd: list[str], connection: str, wpl: Path, timeout_s: floa
     """
     proc = subprocess.Popen([*cmd, "--master", connection, "--source-system", "253"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=tempfile.mkdtemp(prefix="mavproxy-"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            cwd=tempfile.mkdtemp(prefix="mavproxy-"), env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            start_new_session=True)  # MAVProxy forks helpers: stop the whole group after
     t_sent = None
     deadline = time.monotonic() + timeout_s
     try:
@@ -180,7 +184,8 @@ def mavproxy_wp_load(cmd: list[str], connection: str, wpl: Path, timeout_s: floa
             if now > deadline:
                 return None
     finally:
-        proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(5)
     return None
 
