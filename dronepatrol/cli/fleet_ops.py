@@ -254,6 +254,7 @@ def _print_status(rows: list[dict]) -> None:
                       _cell(r["ekf_position_ok"]), home, board, match, r["signing"])
         if r["prearm_text"]:
             notes.append(f"{r['drone']}: {r['prearm_text']}")
+        notes.extend(f"{r['drone']}: not ready to start: {f['message']}" for f in r["preflight"])
     console.print(table)
     console.print("on board: mission items/fence items/rally points; matches upload: mission, fence, rally")
     for line in notes:

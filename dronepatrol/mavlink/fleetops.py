@@ -291,7 +291,7 @@ def upload_drone(link: Any, mission: Mission, *, source: str = "", progress: Pro
     wanted = fence_params(mission.geofence)
     counts = (len(lists[0]) - 1, len(lists[1]), len(lists[2]))
 
-    def bar(stage: str, mt: int | None = None) -> Callable[[int, int], None]:
+    def bar(stage: str) -> Callable[[int, int], None]:
         return lambda done, total: progress(name, stage, done, total)
 
     if not force:
