@@ -28,6 +28,7 @@ from dronepatrol.errors import DronePatrolError, LinkTimeout, SafetyError, Vehic
 from dronepatrol.fsutil import atomic_write_text
 from dronepatrol.mavlink import ops
 from dronepatrol.mavlink.items import board_digest, plan_lists, triggers_photos
+from dronepatrol.mavlink.transfer import DENIED, TransferRejected
 from dronepatrol.mission import Geofence, Mission
 from dronepatrol.preflight import (
     MODE_NUMBERS,
@@ -322,7 +323,15 @@ def upload_drone(link: Any, mission: Mission, *, source: str = "", progress: Pro
     board = {}
     for mt in (1, 2, 0):
         progress(name, f"verifying {LISTS[mt]}", 0, max(1, len(lists[mt])))
-        dl = ops.download_list(link, mt, expect=lists[mt], progress=bar(f"verifying {LISTS[mt]}"))
+        try:
+            dl = ops.download_list(link, mt, expect=lists[mt], progress=bar(f"verifying {LISTS[mt]}"))
+        except TransferRejected as exc:
+            if exc.result != DENIED:
+                raise
+            # an upload whose final ACK was lost may still be open on the vehicle, waiting for an
+            # item (it denies downloads meanwhile): upload that list again, once, then read it back
+            ops.upload_list(link, mt, lists[mt], progress=bar(f"uploading {LISTS[mt]} again"))
+            dl = ops.download_list(link, mt, expect=lists[mt], progress=bar(f"verifying {LISTS[mt]}"))
         if not dl.matches:
             more = f" (and {len(dl.differences) - 3} more)" if len(dl.differences) > 3 else ""
             raise VehicleRejected(f"{name}: the {LISTS[mt]} read back differs from the plan: "
