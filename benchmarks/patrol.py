@@ -15,6 +15,11 @@ Random hotspot sets of 10, 50, 100 and 200 points in a 2.5 x 2 km zone with two 
   PAIR = the same with all copies joined, a tour any plan with an empty route also forms
   (then longest >= total / 2). For N = 10 the bound is the exact min-max optimum (Held-Karp per
   launch site and subset, then the best split), the tightest lower bound there is;
+- three drones launched from one field (launch sites 15 m apart, issue 13), full ``plan_patrol``
+  with 20 s dwell: the longest route vs the same lower bound (over the planner's own hover points
+  and dwell), hotspots photographed, balance (max/min flight time), deconfliction cost (extra time
+  until the last drone lands vs the same plan without separation, start offsets and holds), the
+  altitude spread of the layers, whether ``mission check`` passes, and planning time;
 - solve times. Targets (issue 5): optimal at N = 10; within 1 % of the reference at N = 100 in
   under 2 s; the three-drone longest route within 1.15 x its lower bound.
 """
@@ -177,6 +182,70 @@ def main() -> None:
               f"{three.longest_s:>11.0f} {lb:>10.0f} {lb_kind:>6} {three.longest_s / lb:>6.3f} {t3:>7.2f}"
               f"   (trip {bound.trip_s:.0f}, ring/3 {bound.total_s / 3:.0f}, pair/2 {bound.pair_total_s / 2:.0f})")
         sys.stdout.flush()
+    one_field(rng)
+
+
+def _zone_with(hotspots: list[tuple[float, float]], field: tuple[float, float], apart_m: float = 15.0):
+    from shapely.geometry import Point as P
+
+    from dronepatrol.geo import LocalFrame
+    from dronepatrol.zones.model import Hotspot, LaunchSite, NoFly, SafetyZone
+
+    x0, y0 = 355_000.0, 1_775_000.0
+    frame = LocalFrame.from_epsg(32648)
+
+    def site(cls, name, x, y, **kw):
+        lon, lat = frame.lonlat(x + x0, y + y0)
+        return cls(name=name, lon=lon, lat=lat, x_m=x + x0, y_m=y + y0, **kw)
+
+    hospital = box(700 + x0, 800 + y0, 1100 + x0, 1150 + y0)
+    tower = P(1700 + x0, 1200 + y0).buffer(150, quad_segs=16)
+    lon, lat = frame.lonlat(1700 + x0, 1200 + y0)
+    return SafetyZone(
+        name="2.5 x 2 km", source="benchmark:patrol", frame=frame, area_m=box(x0, y0, W + x0, H + y0),
+        nofly=(NoFly(name="hospital", area_m=hospital), NoFly(name="tower", area_m=tower, circle=(lon, lat, 150.0))),
+        hotspots=tuple(site(Hotspot, f"h{k}", x, y, kind="bank") for k, (x, y) in enumerate(hotspots)),
+        launches=tuple(site(LaunchSite, f"pad {k + 1}", field[0] + k * apart_m, field[1]) for k in range(3)),
+    )
+
+
+def one_field(rng: np.random.Generator) -> None:
+    from dronepatrol.errors import SafetyError
+    from dronepatrol.planning.checks import check_missions
+    from dronepatrol.planning.flight_time import FlightModel
+    from dronepatrol.planning.patrol import _leg_times, plan_patrol
+
+    print("\nthree drones from one field (launch sites 15 m apart), full plan_patrol, 20 s dwell")
+    head = (f"{'N':>4} {'longest s':>9} {'bound s':>8} {'ratio':>6} {'photo':>7} {'balance':>7} {'deconf %':>8} "
+            f"{'+s last':>7} {'spread m':>8} {'check':>5} {'time s':>7}")
+    print(head)
+    print("-" * len(head))
+    space = make_space()
+    for n in (10, 20, 40):
+        hot = random_points(space, n, rng)
+        zone = _zone_with(hot, (300.0, 300.0))
+        t0 = time.perf_counter()
+        try:
+            plan = plan_patrol(zone, dwell=20.0, time_limit_s=1.0)
+        except SafetyError as exc:
+            print(f"{n:>4} refused: {exc}")
+            continue
+        dt = time.perf_counter() - t0
+        ok = check_missions(plan.missions, zone).ok
+        depots = [r.path_m[0] for r in plan.routes]
+        stops = [s for r in plan.routes for s in r.stops]
+        pts = depots + [s.observe_xy for s in stops]
+        legs = _leg_times(plan.space.distance_matrix(pts), FlightModel(), 10.0)
+        svc = np.array([0.0] * 3 + [s.dwell_s for s in stops])
+        bound = minmax_lower_bound(RoutingProblem(leg_s=legs, depots=(0, 1, 2), service_s=svc)).bound_s
+        longest = plan.summary["chosen_longest_route_s"]
+        times = [r.time_s for r in plan.routes]
+        dec = plan.summary["deconfliction"]
+        print(f"{n:>4} {longest:>9.0f} {bound:>8.0f} {longest / bound:>6.3f} {len(stops):>3}/{n:<3} "
+              f"{max(times) / min(times):>7.3f} {dec['cost_pct']:>8.2f} {dec['cost_s']:>7.0f} "
+              f"{dec['altitude_spread_m']:>8.0f} {'yes' if ok else 'NO':>5} {dt:>7.2f}")
+        sys.stdout.flush()
+    print("targets (issue 13): balance <= 1.05; deconfliction <= 5% of the longest drone's time; < 3 s")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,14 @@ Figures per zone and planner:
   drone flies everything);
 - ``ms``: planning time (dronepatrol: the whole ``plan_survey``, missions and fences included).
 
+A second table (issue 13) plans every zone again with its three launch sites clustered on one field
+(15 m apart, at the first site): ``path/LB`` as above; ``photo %`` the share of the zone minus
+no-fly areas inside at least one photo footprint at the trigger points (footprints from altitude,
+camera and heading, :mod:`dronepatrol.planning.footprints`); ``balance``; ``deconf %`` the extra
+time until the last drone lands against the same plan without separation (start offsets and
+holds), over that plan's time; ``spread m`` the altitude layers used; ``check`` whether
+``mission check`` passes the plan; ``ms`` the whole planning time.
+
 The baseline is QGroundControl's survey: one transect per sweep line, from its first to its last
 crossing of the zone polygon (shrunk by the same margin, as a pilot would draw it), no holes,
 boustrophedon order, at the best single angle (the minimum-width direction; QGC never picks it).
@@ -31,6 +39,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,8 +50,10 @@ from shapely.geometry import LineString, Point, Polygon, box
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dronepatrol.config import default_fleet
+from dronepatrol.errors import SafetyError
 from dronepatrol.geo import LocalFrame
 from dronepatrol.planning.camera import CAMERAS, survey_spacing
+from dronepatrol.planning.checks import check_missions
 from dronepatrol.planning.coverage import covered_fraction
 from dronepatrol.planning.headings import min_width_heading, min_width_m
 from dronepatrol.planning.paths import free_region
@@ -213,6 +224,63 @@ def run() -> None:
               f"{b_bad:4d}/{bm_bad:4.0f} {'  —':>7} {'1':>7} {1000 * bdt:7.0f}")
     print("\ntargets: path/LB <= 1.05 convex, <= 1.10 others; cov >= 99.5%; 0 intrusions; balance <= 1.10;"
           " < 200 ms for 1 km², < 3000 ms for 10 km²")
+    clustered(fleet, cam, s)
+
+
+def three_km2() -> SafetyZone:
+    """A concave 3 km² zone with 8 no-fly holes (circles and rotated boxes)."""
+    shape = Polygon([(0, 0), (2100, 0), (2150, 900), (1300, 900), (1250, 1600), (100, 1550), (-60, 800)])
+    rng = np.random.default_rng(3)
+    holes = []
+    for k, (x, y) in enumerate([(300, 300), (800, 250), (1400, 300), (1900, 500), (400, 900), (900, 1200),
+                                (600, 600), (1700, 250)]):
+        if k % 2 == 0:
+            holes.append((f"circle {k}", _circle(x, y, rng.uniform(30, 70))))
+        else:
+            holes.append((f"polygon {k}", affinity.rotate(box(x - 60, y - 40, x + 60, y + 40), rng.uniform(0, 90))))
+    return _zone("3 km² concave + 8 holes", shape, holes, [(1000, 600)])
+
+
+def with_clustered_launches(zone: SafetyZone, apart_m: float = 15.0) -> SafetyZone:
+    """The zone with its three launch sites moved onto one field, ``apart_m`` metres apart (east),
+    at the first launch site inside the zone."""
+    inside = [s for s in zone.launches if zone.area_m.buffer(-MARGIN_M).covers(Point(s.xy))]
+    x, y = (inside or list(zone.launches))[0].xy
+    sites = []
+    for i in range(3):
+        lon, lat = FRAME.lonlat(x + i * apart_m, y)
+        sites.append(LaunchSite(name=f"field pad {i + 1}", lon=lon, lat=lat, x_m=x + i * apart_m, y_m=y))
+    return replace(zone, launches=tuple(sites), name=zone.name + " (one field)")
+
+
+def clustered(fleet, cam, s: float) -> None:
+    print("\nthree launch sites on one field, 15 m apart (issue 13)")
+    head = f"{'zone':22} {'km²':>5} {'path/LB':>7} {'photo %':>7} {'balance':>7} {'deconf %':>8} " \
+           f"{'+s last':>7} {'spread m':>8} {'check':>5} {'ms':>7}"
+    print(head)
+    print("-" * len(head))
+    for base in [*zones(), three_km2()]:
+        zone = with_clustered_launches(base)
+        obstacles = [n.area_m for n in zone.nofly]
+        free = free_region(zone.area_m, obstacles, MARGIN_M)
+        lb = lower_bound(free, s)
+        t0 = time.perf_counter()
+        try:
+            plan = plan_survey(zone, fleet=fleet, camera=cam, alt_m=ALT_M, margin_m=MARGIN_M)
+        except SafetyError as exc:
+            print(f"{base.name:22} refused: {exc}")
+            continue
+        dt = time.perf_counter() - t0
+        ok = check_missions(plan.missions, zone, margin_m=MARGIN_M).ok
+        survey = sum(r.survey_m for r in plan.routes)
+        dec = plan.summary["deconfliction"]
+        photo = plan.summary["photo_coverage_pct"]
+        print(f"{base.name:22} {zone.area_m.area / 1e6:5.2f} {survey / lb:7.3f} {photo:7.2f} "
+              f"{plan.summary['balance']:7.3f} {dec['cost_pct']:8.2f} {dec['cost_s']:7.0f} "
+              f"{dec['altitude_spread_m']:8.0f} {'yes' if ok else 'NO':>5} {1000 * dt:7.0f}")
+        sys.stdout.flush()
+    print("\ntargets (issue 13): path/LB <= 1.08 concave with holes; photo >= 99.5%; balance <= 1.05; "
+          "deconfliction <= 5% of the longest drone's time; < 3000 ms for 3 km²")
 
 
 

@@ -12,6 +12,7 @@ numbers follow ArduPilot: home is seq 0 and is not in :attr:`Mission.items`; ``i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
@@ -207,7 +208,11 @@ class Mission:
     """Everything uploaded to one drone for one sortie.
 
     ``drone`` names the file (``<drone>.plan``); ``sortie`` > 1 gives ``<drone>-sortie2.plan``.
-    Speeds in m/s.
+    Speeds in m/s. ``start_offset_s``: seconds after the fleet's common start at which this drone
+    takes off (the planner staggers take-offs from nearby launch sites). Sorties fly in rounds: the
+    fleet starts all first sorties together, then, once every drone has landed, all second
+    sorties, each drone ``start_offset_s`` after that round's start. ``fleet start`` and
+    ``mission check`` honour it.
     """
 
     drone: str
@@ -219,6 +224,13 @@ class Mission:
     hover_speed_m_s: float = 5.0
     sortie: int = 1
     kind: str = ""  # "survey", "patrol" or "" (imported)
+    start_offset_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        off = float(self.start_offset_s)
+        if not (math.isfinite(off) and off >= 0.0):
+            raise ValueError(f"start_offset_s must be a finite number of seconds >= 0, not {self.start_offset_s!r}")
+        object.__setattr__(self, "start_offset_s", off)
 
     @property
     def file_stem(self) -> str:

@@ -44,3 +44,32 @@ def test_plan_json_has_the_same_keys_for_every_kind(cli, tmp_path: Path, kind: s
     assert doc["kind"] == kind and doc["out_dir"] == str(out)
     assert sorted(doc["files"]) == sorted(str(p) for p in out.iterdir())
     assert doc["checks"]["ok"] is True
+
+
+def test_warnings_of_one_kind_collapse_per_drone_errors_do_not() -> None:
+    from dronepatrol.cli.publishing import collapse_warnings
+    from dronepatrol.planning.checks import CheckFinding
+
+    def w(drone: str, rule: str = "vlos", severity: str = "warning") -> CheckFinding:
+        return CheckFinding(severity=severity, rule=rule, drone=drone, message=f"{rule} on {drone}")
+
+    findings = [w("drone1"), w("drone1-sortie2"), w("drone1-sortie3"), w("drone2"), w("drone1", "daylight"),
+                w("drone1", "zone", "error"), w("drone1-sortie2", "zone", "error")]
+    lines = collapse_warnings(findings)
+    assert [(f.drone, f.rule, more) for f, more in lines] == [
+        ("drone1", "vlos", ["drone1-sortie2", "drone1-sortie3"]),
+        ("drone2", "vlos", []),
+        ("drone1", "daylight", []),
+        ("drone1", "zone", []),
+        ("drone1-sortie2", "zone", []),
+    ]
+
+
+def test_survey_prints_one_vlos_line_per_drone_and_json_keeps_all(cli, tmp_path) -> None:
+    from tests.conftest import ROIET
+
+    r = cli("plan", "survey", ROIET, "-o", tmp_path / "s", "--json")
+    assert r.exit_code == 0, r.stderr
+    vlos_lines = [line for line in r.stderr.splitlines() if line.startswith("warning [vlos]")]
+    assert len(vlos_lines) == 3 and "more like it in" in vlos_lines[0]
+    assert len([f for f in r.json["checks"]["findings"] if f["rule"] == "vlos"]) > 3

@@ -97,7 +97,8 @@ def test_esc_leaves_no_html_or_js_specials(text: str) -> None:
 
 
 def test_esc_examples() -> None:
-    assert esc("${alert(1)}") == "&#36;{alert(1)}"
+    assert esc("${alert(1)}") == "&#36;&#123;alert(1)&#125;"
+    assert esc("{{ 7*7 }}{% x %}") == "&#123;&#123; 7*7 &#125;&#125;&#123;% x %&#125;"  # inert for Jinja too
     assert esc("a`b") == "a&#96;b"
     assert esc("C:\\x") == "C:&#92;x"
     assert esc("ร้านทอง เยาวราช") == "ร้านทอง เยาวราช"  # Thai passes through untouched

@@ -226,4 +226,4 @@ def keys_install(
 
 
 # the flight commands (status, upload, start, pause, resume, rtl, land) register themselves on ``app``
-from dronepatrol.cli import fleet_ops  # noqa: E402, F401
+from dronepatrol.cli import fleet_ops, fleet_setup  # noqa: E402, F401

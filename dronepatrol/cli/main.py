@@ -10,16 +10,57 @@ import typer
 from rich.markup import escape
 
 from dronepatrol import __version__
-from dronepatrol.cli import fleet, mission, plan, zone
+from dronepatrol.cli.lazy import LazyGroup
 from dronepatrol.cli.output import configure_logging, console
-from dronepatrol.cli.sim import sim
 from dronepatrol.errors import DronePatrolError
+
+#: The command groups: name -> (module, attribute, one-line help). A group's module is imported
+#: only when that group runs (or its --help is asked), so ``dronepatrol --help`` loads no
+#: geometry, solver or MAVLink library.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "zone": ("dronepatrol.cli.zone", "app", "Check, repair and map safety-zone GeoJSON files."),
+    "plan": ("dronepatrol.cli.plan", "app", "Plan survey or patrol missions over a safety zone, split over the fleet."),
+    "mission": ("dronepatrol.cli.mission", "app", "Check planned missions and convert mission files."),
+    "fleet": (
+        "dronepatrol.cli.fleet",
+        "app",
+        "Talk to the drones: link sharing, signing keys, upload, status and flight commands.",
+    ),
+    "telemetry": (
+        "dronepatrol.cli.telemetry",
+        "app",
+        "Live view of the drones, recording (.tlog), replay and export of flown tracks.",
+    ),
+    "photos": ("dronepatrol.cli.photos", "app", "Geotag photos from flight logs."),
+    "report": (
+        "dronepatrol.cli.report",
+        "report",
+        "Write the commander's report: map layers, summary panel, coverage, hotspot visits, charts.",
+    ),
+    "demo": (
+        "dronepatrol.cli.demo",
+        "demo",
+        "The whole workflow on a simulated fleet: plan, check, upload and verify, fly, watch and record, "
+        "geotag the photos, and build the commander's report.",
+    ),
+    "sim": (
+        "dronepatrol.cli.sim",
+        "sim",
+        "Simulated ArduCopter fleet on local TCP ports (as ArduPilot SITL -I0..2); Ctrl-C stops it.",
+    ),
+}
+
+
+class _Root(LazyGroup):
+    lazy = COMMANDS
+
 
 app = typer.Typer(
     name="dronepatrol",
+    cls=_Root,
     help="Plan, check, fly and report police drone missions over a safety zone.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -46,13 +87,6 @@ def main(
     Exit codes: 0 ok, 1 bug, 2 usage, 3 invalid input file, 4 link problem,
     5 refused for safety, 6 vehicle rejected, 130 interrupted.
     """
-
-
-app.add_typer(zone.app, name="zone")
-app.add_typer(plan.app, name="plan")
-app.add_typer(mission.app, name="mission")
-app.add_typer(fleet.app, name="fleet")
-app.command("sim")(sim)
 
 
 def _lift_verbosity(argv: list[str]) -> tuple[list[str], int]:

@@ -21,7 +21,13 @@ from dronepatrol.cli.options import (
     SpeedOpt,
 )
 from dronepatrol.cli.output import Verbosity, console, info, status
-from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings, report_written
+from dronepatrol.cli.publishing import (
+    plan_out_dir,
+    publish_checked,
+    render_findings,
+    render_plan_notes,
+    report_written,
+)
 from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
 from dronepatrol.formats.incidents import read_incidents
@@ -113,12 +119,14 @@ def _render_plan(plan: PatrolPlan) -> None:
     """Per-drone routes, dropped hotspots and the reasons for each priority, on stderr."""
     table = Table(title=f"Patrol {plan.summary['name']}", title_justify="left")
     for col, just in (("drone", "left"), ("launch", "left"), ("alt m", "right"), ("loops", "right"),
-                      ("time min", "right"), ("distance km", "right"), ("hotspots", "right")):
+                      ("time min", "right"), ("start s", "right"), ("distance km", "right"), ("hotspots", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
+    offsets = {m.drone: m.start_offset_s for m in plan.missions}
     for r in plan.routes:
         table.add_row(r.drone, r.launch, f"{r.alt_m:g}", str(r.loops), f"{r.time_s / 60:.1f}",
-                      f"{r.distance_m / 1000:.2f}", str(len(r.stops)))
+                      f"+{offsets.get(r.drone, 0.0):.0f}", f"{r.distance_m / 1000:.2f}", str(len(r.stops)))
     console.print(table)
+    render_plan_notes(plan.summary)
     for r in plan.routes:
         spots = " -> ".join(f"{s.ranked.name} ({s.ranked.priority})" for s in r.stops) or "no hotspot"
         console.print(f"  {r.drone}: {spots}", markup=False, highlight=False, soft_wrap=True)

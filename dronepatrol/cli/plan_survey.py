@@ -28,7 +28,13 @@ from dronepatrol.cli.options import (
     SpeedOpt,
 )
 from dronepatrol.cli.output import Verbosity, console, emit_json, info, status
-from dronepatrol.cli.publishing import plan_out_dir, publish_checked, render_findings, report_written
+from dronepatrol.cli.publishing import (
+    plan_out_dir,
+    publish_checked,
+    render_findings,
+    render_plan_notes,
+    report_written,
+)
 from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
 from dronepatrol.planning.camera import CAMERAS, footprint_m, gsd_cm_px
@@ -163,12 +169,13 @@ def _list_cameras(json_out: bool) -> None:
 def _render(summary: dict, out_dir: Path) -> None:
     table = Table(title=f"Survey {escape(summary['name'])} → {escape(str(out_dir))}", title_justify="left")
     table.add_column("mission", no_wrap=True)
-    table.add_column("launch", max_width=14, overflow="ellipsis", no_wrap=True)
-    for col in ("lanes", "flight\nkm", "time\nmin", "photos", "area\nha"):  # fits 80 columns
+    table.add_column("launch", max_width=11, overflow="ellipsis", no_wrap=True)
+    for col in ("lanes", "flight\nkm", "time\nmin", "start\ns", "photos", "area\nha"):  # fits 80 columns
         table.add_column(col, justify="right", no_wrap=True)
     for d in summary["drones"]:
         table.add_row(d["file"], escape(d["launch"]), str(d["lanes"]), f"{d['path_m'] / 1000:.2f}",
-                      f"{d['time_s'] / 60:.1f}", str(d["photos"]), f"{d['area_ha']:.1f}")
+                      f"{d['time_s'] / 60:.1f}", f"+{d.get('start_offset_s', 0):.0f}", str(d["photos"]),
+                      f"{d['area_ha']:.1f}")
     console.print(table)
     angles = summary.get("angles_deg") or []
     angle_text = ", ".join(f"{a:g}°" for a in angles[:6]) + (" …" if len(angles) > 6 else "")
@@ -176,6 +183,9 @@ def _render(summary: dict, out_dir: Path) -> None:
     info(
         f"camera {summary['camera']} at {summary['alt_m']:g} m: GSD {summary['gsd_cm_px']:.2f} cm/px, lanes "
         f"{summary['lane_spacing_m']:.1f} m apart, a photo every {summary['trigger_distance_m']:.1f} m; "
-        f"lane heading {angle_text or summary['angle_deg']}; coverage {summary['coverage_pct']:.2f}% of "
-        f"{summary['area_ha']:.1f} ha; balance {balance if balance is None else f'{balance:.3f}'} (max/min)"
+        f"lane heading {angle_text or summary['angle_deg']}; photo coverage {summary['photo_coverage_pct']:.2f}% "
+        f"of the zone outside no-fly areas, lane coverage {summary['coverage_pct']:.2f}% of "
+        f"{summary['area_ha']:.1f} ha; "
+        f"balance {balance if balance is None else f'{balance:.3f}'} (max/min)"
     )
+    render_plan_notes(summary)

@@ -65,11 +65,63 @@ def render_report(report: CheckReport) -> None:
     render_findings(report.findings)
 
 
-def render_findings(findings: Sequence[CheckFinding]) -> None:
-    """One line per finding on stderr: severity, rule, mission and the message."""
+def render_plan_notes(summary: dict) -> None:
+    """The deconfliction (what was done, what it cost) and what the onboard fence simplified."""
+    dec = summary.get("deconfliction") or {}
+    if dec:
+        extra = dec.get("extra_min") or {}
+        worst = max(extra.items(), key=lambda kv: kv[1], default=None)
+        layers = sorted(set((dec.get("layers_m") or {}).values()))
+        layer_text = (f"take-off layers {', '.join(f'{a:g}' for a in layers)} m "
+                      f"(spread {dec.get('altitude_spread_m', 0):g} m)") if len(layers) > 1 else "one altitude"
+        cost = (f"; +{worst[1]:.1f} min for {worst[0]}, the last drone lands {dec.get('cost_s', 0) / 60:.1f} min "
+                f"later ({dec.get('cost_pct', 0):.1f}%)") if worst and worst[1] > 0 else ""
+        info(f"separation: {', '.join(dec.get('strategies', []))}; {layer_text}{escape(cost)}")
+    fence = summary.get("fence") or {}
+    simplified = fence.get("simplified") or []
+    if simplified:
+        info(f"onboard fence simplified to fit the flight controller ({len(simplified)} change"
+             f"{'s' if len(simplified) > 1 else ''}; summary.json lists them):")
+        for line in simplified[:5]:
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        if len(simplified) > 5:
+            console.print(f"  … and {len(simplified) - 5} more", markup=False, highlight=False)
+
+
+def _drone_of(stem: str) -> str:
+    """``drone1`` for ``drone1-sortie3``."""
+    head, sep, tail = stem.rpartition("-sortie")
+    return head if sep and tail.isdigit() else stem
+
+
+def collapse_warnings(findings: Sequence[CheckFinding]) -> list[tuple[CheckFinding, list[str]]]:
+    """Errors one by one; warnings of one rule for one drone (all its sorties) as one entry:
+    (the first such warning, the other missions with the same warning). Order is kept."""
+    out: list[tuple[CheckFinding, list[str]]] = []
+    groups: dict[tuple[str, str], int] = {}
     for f in findings:
+        if f.severity == "error":
+            out.append((f, []))
+            continue
+        key = (f.rule, _drone_of(f.drone))
+        if key in groups:
+            out[groups[key]][1].append(f.drone)
+            continue
+        groups[key] = len(out)
+        out.append((f, []))
+    return out
+
+
+def render_findings(findings: Sequence[CheckFinding]) -> None:
+    """One line per error on stderr (severity, rule, mission, message); warnings of one kind for
+    one drone collapse into one line that names the other missions (``--json`` keeps every one)."""
+    for f, more in collapse_warnings(findings):
         colour = "red" if f.severity == "error" else "yellow"
-        console.print(f"[{colour}]{f.severity}[/] " + escape(f"[{f.rule}] {f.drone}: {f.message}"),
+        tail = ""
+        if more:
+            missions = sorted(set(more) - {f.drone})
+            tail = f" (and {len(more)} more like it" + (f" in {', '.join(missions)}" if missions else "") + ")"
+        console.print(f"[{colour}]{f.severity}[/] " + escape(f"[{f.rule}] {f.drone}: {f.message}{tail}"),
                       soft_wrap=True, highlight=False)
 
 

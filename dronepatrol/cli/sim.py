@@ -77,8 +77,16 @@ def sim(
         Path | None,
         typer.Option("--signing-key", metavar="FILE", help="32-byte MAVLink 2 signing key: sign, reject unsigned."),
     ] = None,
+    camera: Annotated[
+        bool,
+        typer.Option(
+            "--camera",
+            help="Start with a camera configured (CAM1_TYPE 1), for rehearsals. Default: CAM1_TYPE 0, as "
+            "ArduCopter: no CAMERA_FEEDBACK until a camera type is set and the drone rebooted. --photos implies it.",
+        ),
+    ] = False,
     no_camera: Annotated[
-        bool, typer.Option("--no-camera", help="No camera configured (CAM1_TYPE 0), like a bare ArduCopter.")
+        bool, typer.Option("--no-camera", help="No camera configured (CAM1_TYPE 0), even with --photos.")
     ] = False,
     base_port: Annotated[
         int, typer.Option("--base-port", help="TCP port of drone1; drone N listens on BASE + 10 x (N-1).")
@@ -115,7 +123,7 @@ def sim(
             photos_dir=photos,
             camera_clock_offset_s=camera_clock_offset,
             signing_key=key,
-            camera=not no_camera,
+            camera=not no_camera and (camera or photos is not None),
             prearm_delay_s=prearm_delay,
             wind_speed_m_s=wind_speed,
             wind_from_deg=wind_from,
@@ -137,6 +145,7 @@ def sim(
             c = v.config
             table.add_row(c.name, str(c.sysid), conn, f"{c.lat_deg:.6f}", f"{c.lon_deg:.6f}", f"{c.ground_alt_m:.0f}")
         err.print(table)
+        err.print("second ports, for an observer (as SITL's SERIAL1): " + ", ".join(map(str, fleet.ports2)))
         extras = []
         if loss or latency:
             extras.append(f"loss {loss:g}, latency {latency:g} ms")
@@ -144,8 +153,10 @@ def sim(
             extras.append("signing on")
         if photos is not None:
             extras.append(f"photos in {photos}")
-        if no_camera:
-            extras.append("no camera")
+        if fleet.vehicles[0].camera.configured:
+            extras.append("camera configured (CAM1_TYPE 1)")
+        else:
+            extras.append("no camera (CAM1_TYPE 0, as ArduCopter; --camera to configure one)")
         if extras:
             err.print("; ".join(extras))
         err.print(f"position estimate ready after {prearm_delay:g} s of vehicle time. Press Ctrl-C to stop.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,9 +16,9 @@ from dronepatrol.cli.zone_show import show
 from dronepatrol.config import load_rules
 from dronepatrol.errors import ZoneError
 from dronepatrol.fsutil import atomic_write_text
-from dronepatrol.zones import ZoneReport, check_zone_text, read_text
-from dronepatrol.zones.fix import fix_zone_text
-from dronepatrol.zones.summary import zone_summary
+
+if TYPE_CHECKING:
+    from dronepatrol.zones import ZoneReport
 
 app = typer.Typer(help="Check, repair and map safety-zone GeoJSON files.", no_args_is_help=True)
 app.command("show")(show)
@@ -35,6 +35,9 @@ def check(
     config: ConfigOpt = None,
 ) -> None:
     """Validate a safety-zone file: every problem with feature, place and fix; exit 3 if invalid."""
+    from dronepatrol.zones import check_zone_text, read_text  # shapely and pyproj: only when it runs
+    from dronepatrol.zones.fix import fix_zone_text
+
     rules = load_rules(config)
     source = "<stdin>" if file == "-" else file
     text = sys.stdin.read() if file == "-" else read_text(file)
@@ -55,6 +58,8 @@ def check(
 
 
 def _json(report: ZoneReport, fixed: tuple | None, fix_path: Path | None) -> dict:
+    from dronepatrol.zones.summary import zone_summary
+
     data = {
         "file": report.source,
         "valid": report.ok,
@@ -87,6 +92,8 @@ def _print(report: ZoneReport) -> None:
         return
     if Verbosity.level < 0:
         return
+    from dronepatrol.zones.summary import zone_summary
+
     s = zone_summary(report.zone)
     table = Table(title=_esc(f"{s['name']} ({report.source})"), show_header=False, title_justify="left")
     table.add_column(style="bold")

@@ -17,7 +17,6 @@ from dronepatrol.cli.options import ConfigOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, console, emit_json
 from dronepatrol.config import load_rules
 from dronepatrol.fsutil import atomic_write_bytes
-from dronepatrol.zones import load_zone
 
 __all__ = ["show"]
 
@@ -42,7 +41,8 @@ def show(
 
     Exit 3 if the zone file is invalid (run 'dronepatrol zone check FILE' for every problem).
     """
-    from dronepatrol.report.zone_map import zone_map  # folium is slow to import: only here
+    from dronepatrol.report.zone_map import zone_map  # folium and shapely are slow to import: only here
+    from dronepatrol.zones import load_zone
 
     zone = load_zone(file, load_rules(config))
     page = zone_map(zone, basemap=basemap)

@@ -29,6 +29,13 @@ FENCE_ALT_NOTE = (
     "'dronepatrol fleet upload' sets it."
 )
 
+START_OFFSET_NOTE = (
+    "Seconds after the fleet's common start at which each mission takes off. Sorties fly in rounds: all "
+    "first sorties start together, then, once every drone has landed, all second sorties, each offset counted "
+    "from its round's start. Also under each .plan's 'dronepatrol' key as startOffsetS; "
+    "'dronepatrol fleet start' and 'mission check' honour them."
+)
+
 
 def _json_clean(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
@@ -75,6 +82,8 @@ def write_mission_dir(
     out["files"] = [*names, SUMMARY_NAME]
     out["fence_alt_max_m"] = {m.file_stem: m.geofence.max_alt_m for m in missions}
     out["fence_alt_max_note"] = FENCE_ALT_NOTE
+    out["start_offset_s"] = {m.file_stem: m.start_offset_s for m in missions}
+    out["start_offset_note"] = START_OFFSET_NOTE
     text = json.dumps(_json_clean(out), indent=2, ensure_ascii=False) + "\n"
     written.append(atomic_write_text(summary_path, text, protect=protect_t))
     return written

@@ -78,12 +78,15 @@ def plan_dict(mission: Mission) -> dict[str, Any]:
         "drone": mission.drone,
         "sortie": mission.sortie,
         "kind": mission.kind,
+        "startOffsetS": mission.start_offset_s,
         "fenceMaxAltM": fence.max_alt_m,
         "fenceReturnPoint": None
         if fence.return_point is None
         else [fence.return_point[1], fence.return_point[0]],
         "note": "QGroundControl ignores this key. fenceMaxAltM is the FENCE_ALT_MAX parameter "
-        "(metres above home), set by 'dronepatrol fleet upload'; a .plan has no field for it.",
+        "(metres above home), set by 'dronepatrol fleet upload'; a .plan has no field for it. "
+        "startOffsetS: seconds after the fleet's common start at which this drone takes off "
+        "('dronepatrol fleet start' waits that long).",
     }
     return {
         "fileType": FILE_TYPE,
@@ -219,8 +222,21 @@ def loads_plan(text: str, source: str) -> list[Mission]:
             hover_speed_m_s=num(hover, source, "mission", "hoverSpeed"),
             sortie=sortie,
             kind=str(extra.get("kind") or ""),
+            start_offset_s=_start_offset(extra, source),
         )
     ]
+
+
+def _start_offset(extra: dict, source: str) -> float:
+    """The ``startOffsetS`` of the extra key: seconds >= 0 (0 when absent)."""
+    raw = extra.get("startOffsetS")
+    if raw is None:
+        return 0.0
+    value = num(raw, source, EXTRA_KEY, "startOffsetS")
+    if not (math.isfinite(value) and value >= 0):
+        raise fail(source, f"{EXTRA_KEY}.startOffsetS", f"{raw!r} is not a number of seconds >= 0",
+                   "give the take-off delay in seconds (0 = at the fleet's start)")
+    return float(value)
 
 
 def _home(mission_doc: dict, source: str) -> Home:

@@ -12,11 +12,15 @@ Errors (a plan with any is refused, exit 5):
   outside no-fly areas): a launch site may lie within the margin, and the first and last
   ``2 × margin`` metres of legs leaving or reaching home are judged the same way.
 - ``airport``: a leg inside an airport's ring without a recorded authorisation.
+- ``fence``: a leg that the mission's own geofence forbids (inside one of its exclusion polygons or
+  circles, or outside its inclusion polygons): the autopilot would stop the drone there.
 - ``altitude``: an item above the zone's ceiling (``zone.max_alt_m``, at most ``rules.max_alt_m``).
 - ``endurance``: estimated flight time above ``endurance × (1 − rules.battery_reserve)``.
 - ``separation``: two drones closer than ``rules.min_separation_m`` at the same time, unless
-  their altitudes differ by ``rules.separation_alt_band_m`` or more (sorties of one drone fly one
-  after the other; all drones start together).
+  their altitudes differ by ``rules.separation_alt_band_m`` or more. Sorties fly in rounds (all
+  first sorties, then all second sorties once every drone has landed, ...), and each drone takes off
+  ``Mission.start_offset_s`` seconds after its round's common start (:func:`mission_starts`). A
+  drone waiting on the ground is not checked.
 - ``format``: a DO_JUMP to no item, an unsupported frame, a loop that never ends.
 
 Warnings: a waypoint beyond visual line of sight (``rules.vlos_m``) from home, a planned start or
@@ -67,7 +71,7 @@ MAX_MISSION_ITEMS = 650
 #: Commands whose param4 may be NaN (AP_Mission::sanity_check_params); any other NaN or infinite
 #: param gets MAV_MISSION_INVALID_PARAMn and the upload fails.
 NAN_PARAM4_OK = frozenset({Cmd.NAV_WAYPOINT, Cmd.NAV_LAND, Cmd.NAV_TAKEOFF, 84, 85})
-RULES = ("zone", "nofly", "altitude", "airport", "endurance", "separation", "vlos", "daylight", "format")
+RULES = ("zone", "nofly", "fence", "altitude", "airport", "endurance", "separation", "vlos", "daylight", "format")
 #: Geometry slack (metres) for rounding: 1e-7 degree is about 1 cm.
 TOLERANCE_M = 0.02
 #: Time step of the separation check, seconds.
@@ -293,6 +297,78 @@ def _check_geometry(mission: Mission, flight: Flight, space: _Space, rules: Rule
                 break
 
 
+def _fence_shapes(mission: Mission, zone: SafetyZone) -> tuple[list[tuple[str, BaseGeometry]], BaseGeometry | None]:
+    """The mission's own fence in metres: (label, exclusion) pairs, and the inclusion (intersection)."""
+    frame = zone.frame
+    excl: list[tuple[str, BaseGeometry]] = []
+    incl: list[BaseGeometry] = []
+    n_poly = n_circle = 0
+    for p in mission.geofence.polygons:
+        if len(p.vertices) < 3:
+            continue
+        poly = shapely.Polygon([frame.xy(lon, lat) for lon, lat in p.vertices]).buffer(0)
+        if p.inclusion:
+            incl.append(poly)
+        else:
+            n_poly += 1
+            excl.append((f"exclusion polygon {n_poly}", poly))
+    for c in mission.geofence.circles:
+        disc = Point(frame.xy(c.lon, c.lat)).buffer(c.radius_m, quad_segs=16)
+        if c.inclusion:
+            incl.append(disc)
+        else:
+            n_circle += 1
+            excl.append((f"exclusion circle {n_circle} ({c.radius_m:g} m)", disc))
+    inside = shapely.intersection_all(incl).buffer(TOLERANCE_M) if incl else None
+    return [(label, g.buffer(-TOLERANCE_M)) for label, g in excl], inside
+
+
+def _check_fence(mission: Mission, flight: Flight, zone: SafetyZone, out: list[CheckFinding]) -> None:
+    """Legs the mission's own geofence forbids (the autopilot enforces it once FENCE_ENABLE=1)."""
+    if mission.geofence.is_empty or not flight.legs:
+        return
+    excl, inside = _fence_shapes(mission, zone)
+    legs = [leg for leg in flight.legs if leg.kind != "return"]
+    geoms = np.array([Point(leg.a[:2]) if leg.length_m < TOLERANCE_M else LineString([leg.a[:2], leg.b[:2]])
+                      for leg in legs], dtype=object)
+    stem = mission.file_stem
+    reported = 0
+    for label, shape in excl:
+        if shape.is_empty:
+            continue
+        hits = np.flatnonzero(shapely.intersects(geoms, shape))
+        for k in hits[:1]:
+            leg = legs[int(k)]
+            part = geoms[k].intersection(shape)
+            where = _where(zone, part if not part.is_empty else geoms[k])
+            out.append(CheckFinding(
+                severity="error", rule="fence", drone=stem, item=leg.to_seq, where=where,
+                message=f"{_leg_label(leg)} enters {label} of its own geofence near {where[0]:.6f} {where[1]:.6f} "
+                        "(the autopilot would stop it there) — route around the fence's exclusions"))
+            reported += 1
+    if inside is not None:
+        outside = np.flatnonzero(~shapely.covers(inside, geoms))
+        for k in outside[:1]:
+            leg = legs[int(k)]
+            part = geoms[k].difference(inside)
+            where = _where(zone, part if not part.is_empty else geoms[k])
+            out.append(CheckFinding(
+                severity="error", rule="fence", drone=stem, item=leg.to_seq, where=where,
+                message=f"{_leg_label(leg)} leaves the inclusion area of its own geofence near {where[0]:.6f} "
+                        f"{where[1]:.6f} (the autopilot would stop it there) — keep the route inside the fence"))
+
+
+def _leg_label(leg) -> str:
+    src = "home" if leg.from_seq == 0 else f"item {leg.from_seq}"
+    if leg.kind == "takeoff":
+        return f"take-off (item {leg.to_seq})"
+    if leg.kind == "land":
+        return f"landing (item {leg.to_seq})"
+    if leg.kind == "rtl":
+        return f"return to home (item {leg.to_seq}, RTL) from {src}"
+    return f"leg from {src} to item {leg.to_seq}"
+
+
 def _check_items(mission: Mission, flight: Flight, zone: SafetyZone, rules: Rules,
                  out: list[CheckFinding]) -> None:
     stem = mission.file_stem
@@ -459,6 +535,30 @@ def rules_used(rules: Rules, margin_m: float) -> dict[str, dict]:
     }
 
 
+def mission_starts(missions: Sequence[Mission], times_s: Sequence[float]) -> list[float]:
+    """Take-off time of each mission, seconds after the fleet's first start.
+
+    Sorties fly in rounds: every drone's first sortie, then (once every drone has landed, batteries
+    swapped) every drone's second sortie, and so on; each mission takes off
+    ``Mission.start_offset_s`` after its round's common start (``fleet start``). ``times_s`` are the
+    missions' flight times (``inf`` for an endless one: later rounds never start).
+
+    >>> from dronepatrol.mission import Home, Mission
+    >>> h = Home(lon=0.0, lat=0.0)
+    >>> ms = [Mission(drone="a", home=h), Mission(drone="b", home=h, start_offset_s=10.0),
+    ...       Mission(drone="a", home=h, sortie=2, start_offset_s=5.0)]
+    >>> mission_starts(ms, [100.0, 100.0, 50.0])
+    [0.0, 10.0, 115.0]
+    """
+    round_start: dict[int, float] = {}
+    t = 0.0
+    for r in sorted({m.sortie for m in missions}):
+        round_start[r] = t
+        ends = [t + m.start_offset_s + times_s[k] for k, m in enumerate(missions) if m.sortie == r]
+        t = max(ends, default=t)
+    return [round_start[m.sortie] + m.start_offset_s for m in missions]
+
+
 def check_missions(
     missions: Sequence[Mission],
     zone: SafetyZone,
@@ -485,17 +585,12 @@ def check_missions(
     for m in missions:
         mm = model or FlightModel(cruise_speed_m_s=m.cruise_speed_m_s)
         flights.append(simulate(m, zone.frame, mm))
-    # sorties of one drone fly one after the other
-    starts: list[float] = [0.0] * len(missions)
-    ends: dict[str, float] = {}
-    for k in sorted(range(len(missions)), key=lambda k: (missions[k].drone, missions[k].sortie)):
-        d = missions[k].drone
-        starts[k] = ends.get(d, 0.0)
-        ends[d] = starts[k] + flights[k].time_s
+    starts = mission_starts(missions, [f.time_s for f in flights])
     for k, (m, f) in enumerate(zip(missions, flights, strict=True)):
         found: list[CheckFinding] = []
         _check_items(m, f, zone, rules, found)
         _check_geometry(m, f, space, rules, found)
+        _check_fence(m, f, zone, found)
         _check_endurance(m, f, _drone_config(fleet, m.drone), rules, found)
         if planned_start is not None and math.isfinite(starts[k]):
             _check_daylight(m, planned_start + timedelta(seconds=starts[k]), f.time_s, rules, found)
@@ -509,4 +604,4 @@ def check_missions(
     return report
 
 
-__all__ = ["CheckFinding", "CheckReport", "check_missions", "rules_used"]
+__all__ = ["CheckFinding", "CheckReport", "check_missions", "mission_starts", "rules_used"]

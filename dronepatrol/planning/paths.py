@@ -201,10 +201,14 @@ def free_region(
 
 
 def _outer_buffer(geom: Polygon, margin_m: float, quad_segs: int) -> Polygon:
-    """Buffer whose polygon circumscribes the true round buffer (scaled chord correction)."""
+    """Buffer whose polygon circumscribes the true round buffer (scaled chord correction).
+
+    GEOS rounds the number of segments of a corner's arc (an arc of 1.5 quanta gets one segment),
+    so a chord spans up to 1.5 × 90°/``quad_segs``; the radius is scaled for that widest chord.
+    """
     if margin_m <= 0:
         return geom
-    half_angle = math.pi / (4 * quad_segs)
+    half_angle = 1.5 * math.pi / (4 * quad_segs)
     return geom.buffer(margin_m / math.cos(half_angle), quad_segs=quad_segs)
 
 

@@ -28,7 +28,9 @@ hotspot's ``dwell_s`` overrides it and ``dwell`` (``--dwell``) overrides both.
 
 When drones' routes come closer than ``rules.min_separation_m`` to each other anywhere, the drones
 fly at altitudes ``rules.separation_alt_band_m`` apart (the plan's altitude first, then above,
-then below), so they stay separated whatever their take-off times.
+then below). Drones whose launch sites are closer than the separation distance then take off one
+after the other and land one after the other (start offsets and holds over home:
+:mod:`~dronepatrol.planning.deconflict`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from shapely.ops import nearest_points
 from dronepatrol.config import FleetConfig, default_fleet
 from dronepatrol.errors import InputError, SafetyError, UsageError
 from dronepatrol.mission import (
+    Geofence,
     Home,
     Mission,
     MissionItem,
@@ -62,8 +65,9 @@ from dronepatrol.mission import (
     waypoint,
 )
 from dronepatrol.planning.checks import MAX_MISSION_ITEMS
+from dronepatrol.planning.deconflict import best_deconfliction, hold_points
 from dronepatrol.planning.estimate import estimate_mission
-from dronepatrol.planning.fence import geofence_for, rally_for
+from dronepatrol.planning.fence import LAUNCH_CLEAR_M, onboard_fence, rally_for
 from dronepatrol.planning.flight_time import FlightModel
 from dronepatrol.planning.paths import SafeSpace, free_region
 from dronepatrol.planning.priority import Incident, RankedHotspot, rank_hotspots
@@ -197,6 +201,10 @@ def plan_patrol(
 
     # --- the free region and where each drone departs ------------------------------------------
     obstacles = [n.area_m for n in zone.obstacles(authorized=authorized)]
+    # the onboard fence first: when it had to be simplified to fit, routes avoid what it excludes
+    onboard = onboard_fence(zone, authorized=authorized, keep_clear=[s.xy for s in zone.launches],
+                            clear_m=margin + LAUNCH_CLEAR_M)
+    obstacles += list(onboard.exclusions_m)
     free = free_region(zone.area_m, obstacles, margin)
     if free.is_empty:
         ring = [n for n in zone.obstacles(authorized=authorized) if n.airport]
@@ -254,7 +262,7 @@ def plan_patrol(
         routes_m = [_route_path(space, depots[v], [points[i] for i in chosen.routes[v]]) for v in range(nd)]
         alts = _altitudes(routes_m, alt_m, zone, rules)
         missions, loop_s, times = _missions(
-            zone, space, drones, depots, stops, chosen, routes_m, alts, speeds, loops_n, limits, authorized, nd
+            zone, space, drones, depots, stops, chosen, routes_m, alts, speeds, loops_n, limits, onboard.fence, nd
         )
         over = [v for v in range(nd) if times[v] > limits[v] + 1e-6]
         if not over:
@@ -266,6 +274,24 @@ def plan_patrol(
         raise SafetyError(
             f"{zone.source}: no patrol fits the drones' endurance; lower --loops or raise --min-priority"
         )
+
+    # --- deconfliction: staggered take-offs and holds over home (altitude layers are above) -------
+    check_limits = {d.name: limits[v] - 1.0 for v, d in enumerate(drones)}
+    hard = zone.area_m.difference(shapely.union_all(obstacles)) if obstacles else zone.area_m
+    holds_at = hold_points(zone.frame, space.free, hard, [s.xy for s in zone.launches[:nd]], rules=rules,
+                           margin_m=margin)
+    options = [(alts, missions, loop_s)]
+    desc = sorted(alts, reverse=True)
+    if desc != alts:  # the first to take off climbs highest, so the next can climb beneath it at once
+        m2, l2, t2 = _missions(zone, space, drones, depots, stops, chosen, routes_m, desc, speeds, loops_n, limits,
+                               onboard.fence, nd)
+        if all(t <= lim + 1e-6 for t, lim in zip(t2, limits, strict=True)):
+            options.append((desc, m2, l2))
+    pick, deconfliction = best_deconfliction([o[1] for o in options], zone.frame, rules=rules, where=zone.source,
+                                             limits_s=check_limits, hold_point=holds_at)
+    alts, _, loop_s = options[pick]
+    missions = list(deconfliction.missions)
+    times = [estimate_mission(m, zone.frame).time_s for m in missions]
 
     dropped += [(stops[i - nd].ranked, "does not fit the drones' endurance (lowest priority dropped first)")
                 for i in chosen.dropped]
@@ -291,6 +317,10 @@ def plan_patrol(
     summary = _summary(plan_name, zone, drone_routes, dropped, ranked, alt_m, order, seed,
                        "max" if loops_n is None else loops_n, margin,
                        min_priority, best, chosen, dwell)
+    summary["deconfliction"] = deconfliction.to_json()
+    summary["fence"] = onboard.to_json()
+    for entry, m in zip(summary["drones"], missions, strict=True):
+        entry["start_offset_s"] = m.start_offset_s
     return PatrolPlan(
         missions=tuple(missions),
         routes=tuple(drone_routes),
@@ -402,7 +432,7 @@ def _altitudes(routes_m: list[list[XY]], alt_m: float, zone: SafetyZone, rules: 
 
 def _missions(zone: SafetyZone, space: SafeSpace, drones, depots: list[XY], stops: list[PatrolStop], plan: RoutePlan,
               routes_m: list[list[XY]], alts: list[float], speeds: list[float], loops_n: int | None,
-              limits: list[float], authorized: bool, nd: int) -> tuple[list[Mission], list[float], list[float]]:
+              limits: list[float], fence: Geofence, nd: int) -> tuple[list[Mission], list[float], list[float]]:
     """Build each drone's mission; returns missions, per-loop seconds and total seconds (estimated)."""
     missions, loop_s, times = [], [], []
     for v, d in enumerate(drones):
@@ -410,7 +440,7 @@ def _missions(zone: SafetyZone, space: SafeSpace, drones, depots: list[XY], stop
         route_stops = [stops[i - nd] for i in plan.routes[v]]
 
         def build(k: int, v: int = v, d=d, site=site, route_stops=route_stops) -> Mission:
-            return _mission(zone, space, d.name, site, depots[v], route_stops, alts[v], speeds[v], k, authorized,
+            return _mission(zone, space, d.name, site, depots[v], route_stops, alts[v], speeds[v], k, fence,
                             nd)
 
         one = build(1)
@@ -435,7 +465,7 @@ def _missions(zone: SafetyZone, space: SafeSpace, drones, depots: list[XY], stop
 
 
 def _mission(zone: SafetyZone, space: SafeSpace, drone: str, site, depot: XY, stops: list[PatrolStop], alt: float,
-             speed: float, loops: int, authorized: bool, nd: int) -> Mission:
+             speed: float, loops: int, fence: Geofence, nd: int) -> Mission:
     """One drone's patrol mission (see the module docstring for the item layout)."""
     frame = zone.frame
 
@@ -472,7 +502,7 @@ def _mission(zone: SafetyZone, space: SafeSpace, drone: str, site, depot: XY, st
         drone=drone,
         home=Home(lon=site.lon, lat=site.lat),
         items=tuple(items),
-        geofence=geofence_for(zone, authorized=authorized),
+        geofence=fence,
         rally=rally_for(zone, alt_m=alt),
         cruise_speed_m_s=speed,
         kind="patrol",

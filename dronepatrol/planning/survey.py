@@ -11,7 +11,16 @@
    times including transit (:mod:`~dronepatrol.planning.split`), in sorties if needed;
 4. each share becomes a mission: take-off, speed, transit, lanes with distance triggering on at
    lane starts and off at lane ends, safe way back over the launch site, RTL; with the part's
-   geofence and the launch sites as rally points.
+   geofence and the launch sites as rally points;
+5. the drones are kept apart (:mod:`~dronepatrol.planning.deconflict`): take-off and transit
+   altitude layers, staggered starts (``Mission.start_offset_s``) and holds before landing, so
+   that the plan passes the separation check even from launch sites a few metres apart.
+
+The onboard fence of each part (:func:`~dronepatrol.planning.fence.onboard_fence`) is built first:
+when the no-fly areas had to be simplified to fit the flight controller, the lanes and transits
+avoid the larger shapes the autopilot will enforce. The summary reports the lane coverage and the
+photo coverage (:mod:`~dronepatrol.planning.footprints`), the deconfliction and its cost, and what
+the fence simplified.
 
 Distances in metres, times in seconds, altitudes in metres above home.
 
@@ -27,7 +36,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +47,7 @@ from shapely.ops import nearest_points
 from dronepatrol.config import FleetConfig
 from dronepatrol.errors import SafetyError, UsageError
 from dronepatrol.mission import (
+    Geofence,
     Home,
     Mission,
     MissionItem,
@@ -56,9 +66,11 @@ from dronepatrol.planning.camera import (
 )
 from dronepatrol.planning.checks import MAX_MISSION_ITEMS
 from dronepatrol.planning.coverage import covered_fraction, plan_coverage
+from dronepatrol.planning.deconflict import best_deconfliction, hold_points
 from dronepatrol.planning.estimate import estimate_mission
-from dronepatrol.planning.fence import geofence_for, rally_for
+from dronepatrol.planning.fence import LAUNCH_CLEAR_M, onboard_fence, rally_for
 from dronepatrol.planning.flight_time import FlightModel
+from dronepatrol.planning.footprints import photo_coverage
 from dronepatrol.planning.paths import SafeSpace, free_region
 from dronepatrol.planning.segments import XY
 from dronepatrol.planning.split import Share, entry_point, split_route
@@ -149,6 +161,7 @@ def plan_survey(
         raise UsageError(f"--drones {n}: the fleet ({fleet.source}) has {len(fleet)} drones; "
                          "describe more drones in a --fleet file")
     team = fleet.drones[:n]
+    team_index = {d.name: i for i, d in enumerate(team)}
     cam = get_camera(team[0].camera if camera is None else camera) if not isinstance(camera, Camera) else camera
     if alt_m is not None and gsd_cm_px is not None:
         raise UsageError("give either --alt or --gsd, not both")
@@ -184,14 +197,20 @@ def plan_survey(
     limits = [d.endurance_min * 60.0 * (1.0 - rules.battery_reserve) * ENDURANCE_USE for d in team]
 
     obstacles = zone.obstacles(authorized=authorized)
-    obstacle_polys = [o.area_m for o in obstacles]
-    bases, base_names = _launches(zone, n, obstacle_polys, margin, warnings)
+    nofly_polys = [o.area_m for o in obstacles]
+    bases, base_names = _launches(zone, n, nofly_polys, margin, warnings)
+    # each part's onboard fence first: when it had to be simplified to fit the flight controller,
+    # the lanes and transits avoid what it excludes (the autopilot enforces it)
+    onboard = {pi: onboard_fence(zone, part=part, authorized=authorized, keep_clear=bases,
+                                 clear_m=margin + LAUNCH_CLEAR_M) for pi, part in enumerate(zone.parts)}
 
     shares_by_part: list[tuple[int, list[Share], list[int], tuple[float, ...]]] = []
+    covered: list[tuple[int, object, list[int], SafeSpace]] = []
     free_parts: list[Polygon | MultiPolygon] = []
     parts = zone.parts
     for pi, part in enumerate(parts):
         label = _part_label(zone, pi, part)
+        obstacle_polys = nofly_polys + list(onboard[pi].exclusions_m)
         free_true = free_region(part, obstacle_polys, margin)
         free_parts.append(free_true)
         free = free_region(part, [_coarse(o) for o in obstacle_polys], margin + PLAN_INSET_M, quad_segs=2)
@@ -235,47 +254,101 @@ def plan_survey(
             space = space_all
             route = plan_coverage(piece, spacing_m=spacing.lane_spacing_m, angle_deg=angle_deg,
                                   crosshatch=crosshatch, space=space, start=entries[crew[0]], model=models[crew[0]])
+            covered.append((pi, route, crew, space))
+
+    layers = transit_altitudes(alt, len(team), ceiling_m=ceiling, band_m=rules.separation_alt_band_m)
+    check_limits = {d.name: d.endurance_min * 60.0 * (1.0 - rules.battery_reserve) - 1.0 for d in team}
+    # split each piece's route over its crew; a sortie whose mission (flown on paper, as the checks
+    # fly it) is longer than the battery allows has its piece split again with a tighter budget
+    scale = [1.0] * len(covered)
+    for _attempt in range(6):
+        shares_by_part = []
+        over = False
+        for j, (pi, route, crew, space) in enumerate(covered):
             shares = split_route(route.segments, [bases[i] for i in crew], space=space,
-                                 models=[models[i] for i in crew], alt_m=alt, limits_s=[limits[i] for i in crew])
+                                 models=[models[i] for i in crew], alt_m=alt,
+                                 limits_s=[limits[i] * scale[j] for i in crew])
             shares = [_reindex(s, crew) for s in shares]
             shares_by_part.append((pi, shares, crew, route.angles_deg))
+            worst = 0.0
+            for share in shares:
+                probe = Mission(drone=team[share.drone].name, home=_home_at(zone, bases[share.drone]),
+                                items=tuple(_items(zone, share, alt, max(layers), speeds[share.drone],
+                                                   spacing.trigger_distance_m)),
+                                cruise_speed_m_s=speeds[share.drone])
+                t = estimate_mission(probe, zone.frame, models[share.drone]).time_s
+                worst = max(worst, t / (check_limits[team[share.drone].name] * ENDURANCE_USE))
+            if worst > 1.0:
+                scale[j] *= 0.995 / worst
+                over = True
+        if not over:
+            break
 
     rally = rally_for(zone, alt_m=alt)
-    transit_alts = transit_altitudes(alt, len(team), ceiling_m=ceiling, band_m=rules.separation_alt_band_m)
-    fences = {}
-    missions: list[Mission] = []
-    routes: list[DroneRoute] = []
+    fences: dict[int, Geofence] = {}
     all_shares = sorted(((pi, s) for pi, shares, _, _ in shares_by_part for s in shares),
                         key=lambda ps: (ps[1].drone, ps[0], ps[1].sortie))
-    sortie_count: dict[int, int] = {}
-    for pi, share in all_shares:
-        d = team[share.drone]
-        sortie_count[share.drone] = sortie_count.get(share.drone, 0) + 1
-        if pi not in fences:
-            fences[pi] = geofence_for(zone, part=parts[pi], authorized=authorized)
-        lon, lat = zone.frame.lonlat(*bases[share.drone])
-        items = _items(zone, share, alt, transit_alts[share.drone], speeds[share.drone],
-                       spacing.trigger_distance_m)
-        if len(items) + 1 > MAX_MISSION_ITEMS:
-            warnings.append(f"{d.name} sortie {sortie_count[share.drone]}: {len(items) + 1} mission items, "
+
+    def build(transit_alts: list[float]) -> tuple[list[Mission], list[DroneRoute]]:
+        missions: list[Mission] = []
+        routes: list[DroneRoute] = []
+        sortie_count: dict[int, int] = {}
+        for pi, share in all_shares:
+            d = team[share.drone]
+            sortie_count[share.drone] = sortie_count.get(share.drone, 0) + 1
+            fences[pi] = onboard[pi].fence
+            lon, lat = zone.frame.lonlat(*bases[share.drone])
+            items = _items(zone, share, alt, transit_alts[share.drone], speeds[share.drone],
+                           spacing.trigger_distance_m)
+            mission = Mission(drone=d.name, home=Home(lon=lon, lat=lat, alt_amsl_m=0.0), items=tuple(items),
+                              geofence=fences[pi], rally=rally, cruise_speed_m_s=speeds[share.drone],
+                              hover_speed_m_s=5.0, sortie=sortie_count[share.drone], kind="survey")
+            missions.append(mission)
+            routes.append(DroneRoute(drone=d.name, sortie=mission.sortie, launch=base_names[share.drone], part=pi,
+                                     path=tuple(share.path), lanes=tuple(share.lanes), survey_m=share.survey_m,
+                                     time_s=0.0))
+        return missions, routes
+
+    # deconfliction: altitude layers (two orders tried), staggered starts and holds over home
+    grown = nofly_polys + [g for f in onboard.values() for g in f.exclusions_m]
+    hard = zone.area_m.difference(shapely.union_all(grown)) if grown else zone.area_m
+    holds_at = hold_points(zone.frame, shapely.union_all(free_parts), hard, bases, rules=rules, margin_m=margin)
+    built = [build(order) for order in _layer_orders(layers)]
+    pick, deconfliction = best_deconfliction([b[0] for b in built], zone.frame, rules=rules, limits_s=check_limits,
+                                             hold_point=holds_at, where=zone.source)
+    routes = built[pick][1]
+    missions = list(deconfliction.missions)
+    for k, (mission, r) in enumerate(zip(missions, routes, strict=True)):
+        est = estimate_mission(mission, zone.frame, models[team_index[mission.drone]])
+        routes[k] = replace(r, time_s=est.time_s)
+        if len(mission.items) + 1 > MAX_MISSION_ITEMS:
+            warnings.append(f"{mission.drone} sortie {mission.sortie}: {len(mission.items) + 1} mission items, "
                             f"more than the {MAX_MISSION_ITEMS} ArduCopter SITL stores — raise --lane-spacing "
                             "or split the zone")
-        mission = Mission(drone=d.name, home=Home(lon=lon, lat=lat, alt_amsl_m=0.0), items=tuple(items),
-                          geofence=fences[pi], rally=rally, cruise_speed_m_s=speeds[share.drone],
-                          hover_speed_m_s=5.0, sortie=sortie_count[share.drone], kind="survey")
-        est = estimate_mission(mission, zone.frame, models[share.drone])
-        missions.append(mission)
-        routes.append(DroneRoute(drone=d.name, sortie=mission.sortie, launch=base_names[share.drone], part=pi,
-                                 path=tuple(share.path), lanes=tuple(share.lanes), survey_m=share.survey_m,
-                                 time_s=est.time_s))
     busy = {r.drone for r in routes}
     for d in team:
         if d.name not in busy:
             warnings.append(f"{d.name} has nothing to survey (its part of the zone is covered by others)")
     summary = _summary(zone, name, cam, spacing, routes, free_parts, angle_deg, crosshatch, speeds, margin,
                        authorized, team, missions, warnings, shares_by_part)
+    summary["deconfliction"] = deconfliction.to_json()
+    photo_target = shapely.intersection(
+        shapely.union_all([parts[pi] for pi in sorted({r.part for r in routes})]) if routes else Polygon(),
+        zone.area_m.difference(shapely.union_all(nofly_polys)) if nofly_polys else zone.area_m)
+    summary["photo_coverage_pct"] = round(100.0 * photo_coverage(
+        [lane for r in routes for lane in r.lanes], photo_target, cam, spacing.alt_m, spacing.trigger_distance_m), 2)
+    summary["photo_coverage_note"] = ("share of the zone minus its no-fly areas (edges included) inside at least "
+                                      "one photo footprint, from the altitude, camera and heading at each trigger "
+                                      "point; coverage_pct is the share the lanes' swaths cover within the margin")
+    summary["fence"] = {"parts": [onboard[pi].to_json() for pi in sorted(onboard)],
+                        "simplified": [line for pi in sorted(onboard) for line in onboard[pi].simplified]}
     return SurveyPlan(missions=tuple(missions), summary=summary, warnings=tuple(warnings), routes=tuple(routes),
                       spacing=spacing, free=tuple(free_parts), parts=tuple(parts))
+
+
+def _home_at(zone: SafetyZone, xy: XY) -> Home:
+    lon, lat = zone.frame.lonlat(*xy)
+    return Home(lon=lon, lat=lat, alt_amsl_m=0.0)
 
 
 def _coarse(poly: Polygon, tol_m: float = COARSE_M) -> Polygon:
@@ -324,6 +397,16 @@ def _lonlat_text(zone: SafetyZone, geom: Polygon) -> str:
     c = geom.representative_point()
     lon, lat = zone.frame.lonlat(c.x, c.y)
     return f"{lon:.5f} {lat:.5f}"
+
+
+def _layer_orders(layers: list[float]) -> list[list[float]]:
+    """Layer assignments tried: as given, and highest first (the first to take off climbs highest,
+    so the next can climb beneath it at once)."""
+    orders = [list(layers)]
+    desc = sorted(layers, reverse=True)
+    if desc != orders[0]:
+        orders.append(desc)
+    return orders
 
 
 def transit_altitudes(alt_m: float, n: int, *, ceiling_m: float, band_m: float) -> list[float]:
@@ -416,6 +499,8 @@ def _summary(zone, name, cam, spacing, routes, free_parts, angle_deg, crosshatch
             "photos": _photos(r.lanes, spacing.trigger_distance_m),
             "area_ha": round(area / 10_000, 2),
             "items": len(mission.items) + 1,
+            "start_offset_s": mission.start_offset_s,
+            "transit_alt_m": next((it.alt_m for it in mission.items if it.command == 22), None),
         })
     return {
         "kind": "survey",

@@ -44,6 +44,7 @@ __all__ = [
     "PLAIN_BACKGROUND",
     "OfflineError",
     "Popup",
+    "Raw",
     "Tooltip",
     "leaflet_css",
     "leaflet_js",
@@ -82,6 +83,24 @@ OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">Open
 
 class OfflineError(RuntimeError):
     """A page would need the network to draw (a programming error: vendor the asset instead)."""
+
+
+class Raw(Element):
+    """Text put into the page exactly as given. branca's ``Element(text)`` compiles ``text`` as a
+    Jinja template, so a name holding ``{{ ... }}`` would be evaluated while the page is built;
+    this one never is (and inlining Leaflet or a data block costs no template compilation).
+
+    >>> Raw("{{ 7*7 }}").render()
+    '{{ 7*7 }}'
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
 
 
 # --- the vendored Leaflet ---------------------------------------------------------------------
@@ -168,7 +187,7 @@ def render_offline(m: folium.Map, *, title: str = "dronepatrol map") -> str:
             ("dp_leaflet_js", f"<script>\n{leaflet_js()}\n</script>"),
         ]
     ):
-        root.header.add_child(Element(text), name=name, index=first + n)
+        root.header.add_child(Raw(text), name=name, index=first + n)
     page = root.render()
     linked = linked_resources(page)
     if linked:

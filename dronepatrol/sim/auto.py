@@ -5,35 +5,22 @@ command with the do-commands before it and DO_JUMP (counted in ``SimVehicle.jump
 starting and verifying each nav command (take-off, waypoints, loiters, delay, land, RTL),
 MISSION_SET_CURRENT, and the DO commands shared by missions and COMMAND_LONG/INT. The executor's
 state (``mis_state``, ``nav``, ``jump_counts``, ``started_once``, ``auto_waiting``) lives on
-:class:`~dronepatrol.sim.vehicle.SimVehicle`. Units as in :mod:`dronepatrol.sim.vehicle`.
+:class:`~dronepatrol.sim.state.VehicleState`. Units as in :mod:`dronepatrol.sim.vehicle`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from dronepatrol.sim import rtl, telemetry
+from dronepatrol.sim import arming, rtl, shots, telemetry
 from dronepatrol.sim.mission_items import Command
 from dronepatrol.sim.modes import Mode
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dronepatrol.sim.vehicle import SimVehicle
+from dronepatrol.sim.state import NavCmdState
+from dronepatrol.sim.state import VehicleState as SimVehicle
 
 M = mavlink2
-
-
-@dataclass
-class NavCmdState:
-    """Runtime state of the nav command being flown."""
-
-    cmd: Command
-    target: tuple[float, float, float] | None = None  # n, e, alt (m)
-    reached_at: float | None = None
-    landing: bool = False
 
 
 def starts_with_takeoff(v: SimVehicle) -> bool:
@@ -92,7 +79,7 @@ def set_mission_current(v: SimVehicle, seq: int) -> bool:
             v.mis_state = "stopped"
         nav = next((c for c in cmds[seq:] if c.spec.nav), None)
         v.nav = NavCmdState(cmd=nav) if nav is not None else None
-    v.send_now(telemetry.ID["MISSION_CURRENT"])
+    telemetry.send_now(v, telemetry.ID["MISSION_CURRENT"])
     return True
 
 
@@ -125,9 +112,9 @@ def _advance(v: SimVehicle, after: int | None) -> None:
                 idx += 1
             continue
         if cmd.spec.nav:
-            _start_nav(v, cmd)
-            for do in pending:
+            for do in pending:  # AP_Mission starts the do-commands it passes on its way
                 _start_do(v, do)
+            _start_nav(v, cmd)
             return
         pending.append(cmd)
         idx += 1
@@ -137,7 +124,7 @@ def _mission_complete(v: SimVehicle) -> None:
     v.mis_state = "complete"
     v.nav = None
     if v.landed and v.armed:
-        v.disarm(force=True, reason="mission end")
+        arming.disarm(v, force=True, reason="mission end")
     else:
         v.tgt = (v.n, v.e, v.alt)
 
@@ -226,7 +213,7 @@ def nav_done(v: SimVehicle) -> None:
     st = v.nav
     if st is None:
         return
-    v.outbox.append(v.enc.mission_item_reached_encode(st.cmd.index))
+    v.send(v.enc.mission_item_reached_encode(st.cmd.index))
     _advance(v, st.cmd.index)
 
 
@@ -256,10 +243,10 @@ def do_command(v: SimVehicle, c: int, p: dict[str, float], cmd: Command | None =
     elif c == M.MAV_CMD_DO_SET_CAM_TRIGG_DIST:
         v.camera.set_trigger_distance(p.get("param1", 0.0))
         if int(p.get("param3", 0)) == 1:
-            v.take_picture()
+            shots.take_picture(v)
     elif c == M.MAV_CMD_DO_DIGICAM_CONTROL:
         if int(p.get("x", 0)) == 1:
-            v.take_picture()
+            shots.take_picture(v)
     elif c == M.MAV_CMD_DO_SET_HOME:
         if p.get("param1", 0) == 1 or cmd is None or not cmd.has_location:
             lat, lon = v.lat_lon()

@@ -8,22 +8,22 @@ converts between them); for COMMAND_INT, params 5/6 are degE7 integers in ``fram
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from dronepatrol.sim import auto, telemetry
+from dronepatrol.sim import arming, auto, control, shots, telemetry
 from dronepatrol.sim.mission_items import Command
 from dronepatrol.sim.modes import Mode
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dronepatrol.sim.vehicle import SimVehicle
+from dronepatrol.sim.state import VehicleState as SimVehicle
 
 M = mavlink2
 ACCEPTED = M.MAV_RESULT_ACCEPTED
 FAILED = M.MAV_RESULT_FAILED
 DENIED = M.MAV_RESULT_DENIED
 UNSUPPORTED = M.MAV_RESULT_UNSUPPORTED
+FORCE_ARM_MAGIC = 21196
+REBOOT_FORCE_MAGIC = 20190226
 
 _REL_FRAMES = {M.MAV_FRAME_GLOBAL_RELATIVE_ALT, M.MAV_FRAME_GLOBAL_RELATIVE_ALT_INT}
 
@@ -42,18 +42,16 @@ def _location(p: list[float], *, is_int: bool, frame: int) -> Command:
 
 def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: int, msg: Any) -> int | None:
     """Execute ``command`` with params ``p`` (7 values) on vehicle ``v``; return the MAV_RESULT."""
-    from dronepatrol.sim.vehicle import FORCE_ARM_MAGIC, REBOOT_FORCE_MAGIC
-
     p = [float(x) for x in p]
     if command == M.MAV_CMD_COMPONENT_ARM_DISARM:
         force = int(p[1]) == FORCE_ARM_MAGIC
         if p[0] == 1.0:
-            return ACCEPTED if v.arm(force=force) else FAILED
+            return ACCEPTED if arming.arm(v, force=force) else FAILED
         if p[0] == 0.0:
-            return ACCEPTED if v.disarm(force=force) else FAILED
+            return ACCEPTED if arming.disarm(v, force=force) else FAILED
         return UNSUPPORTED
     if command == M.MAV_CMD_DO_SET_MODE:
-        return v.set_mode_common(int(p[0]), int(p[1]))
+        return control.set_mode_common(v, int(p[0]), int(p[1]))
     if command == M.MAV_CMD_NAV_TAKEOFF:
         alt = p[6]
         if (
@@ -68,7 +66,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         v.landed = False
         return ACCEPTED
     if command == M.MAV_CMD_MISSION_START:
-        if not v.set_mode(Mode.AUTO):
+        if not control.set_mode(v, Mode.AUTO):
             return FAILED
         v.auto_waiting = False
         if v.mis_state != "running":
@@ -83,26 +81,26 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         msg_id = int(p[0])
         if msg_id not in telemetry.ID.values():
             return FAILED
-        v.send_now(msg_id)
-        return ACCEPTED
+        return ACCEPTED if telemetry.send_now(v, msg_id, reply=True) else FAILED
     if command == M.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES:
-        v.send_now(telemetry.ID["AUTOPILOT_VERSION"])
+        telemetry.send_now(v, telemetry.ID["AUTOPILOT_VERSION"], reply=True)
         return ACCEPTED
     if command == M.MAV_CMD_SET_MESSAGE_INTERVAL:
         msg_id, interval_us = int(p[0]), p[1]
         if msg_id not in telemetry.INTERVAL_MESSAGES:
-            return FAILED
+            return DENIED
+        channel = v.reply_channel or 0
         if interval_us < 0:
-            v.set_interval(msg_id, None)
+            telemetry.set_interval(v, channel, msg_id, None)
         elif interval_us == 0:
-            v.set_interval(msg_id, 1.0 if msg_id == telemetry.ID["HEARTBEAT"] else None)
+            telemetry.set_interval(v, channel, msg_id, 1.0 if msg_id == telemetry.ID["HEARTBEAT"] else None)
         else:
-            v.set_interval(msg_id, interval_us / 1e6)
+            telemetry.set_interval(v, channel, msg_id, interval_us / 1e6)
         return ACCEPTED
     if command == M.MAV_CMD_GET_MESSAGE_INTERVAL:
         msg_id = int(p[0])
-        interval = v.intervals.get(msg_id)
-        v.outbox.append(v.enc.message_interval_encode(msg_id, int(interval * 1e6) if interval else -1))
+        interval = telemetry.interval_of(v, v.reply_channel or 0, msg_id)
+        v.reply(v.enc.message_interval_encode(msg_id, int(interval * 1e6) if interval else -1))
         return ACCEPTED
     if command == M.MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN:
         if int(p[0]) not in (1, 3):
@@ -112,9 +110,9 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         v.reboot_requested = True
         return ACCEPTED
     if command == M.MAV_CMD_NAV_RETURN_TO_LAUNCH:
-        return ACCEPTED if v.set_mode(Mode.RTL) else FAILED
+        return ACCEPTED if control.set_mode(v, Mode.RTL) else FAILED
     if command == M.MAV_CMD_NAV_LAND:
-        return ACCEPTED if v.set_mode(Mode.LAND) else FAILED
+        return ACCEPTED if control.set_mode(v, Mode.LAND) else FAILED
     if command == M.MAV_CMD_DO_CHANGE_SPEED:
         auto.do_command(v, command, {"param1": p[0], "param2": p[1], "param3": p[2]})
         return ACCEPTED
@@ -127,7 +125,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
     if command == M.MAV_CMD_IMAGE_START_CAPTURE:
         if p[1] != 0 or p[2] != 1:
             return UNSUPPORTED
-        v.take_picture()
+        shots.take_picture(v)
         return ACCEPTED
     if command == M.MAV_CMD_DO_FENCE_ENABLE:
         if int(p[0]) not in (0, 1):
@@ -139,7 +137,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         loc.relative_alt = False
         loc.command = command
         auto.do_command(v, command, {"param1": p[0]}, _as_location_cmd(loc, command))
-        v.send_now(telemetry.ID["HOME_POSITION"])
+        telemetry.send_now(v, telemetry.ID["HOME_POSITION"])
         return ACCEPTED
     if command in (M.MAV_CMD_DO_SET_ROI_LOCATION, M.MAV_CMD_DO_SET_ROI_NONE):
         loc = _location(p, is_int=is_int, frame=frame)
@@ -152,7 +150,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
         if not v.armed or v.landed:
             return FAILED
         change_mode = bool(int(p[1]) & M.MAV_DO_REPOSITION_FLAGS_CHANGE_MODE)
-        if v.mode != Mode.GUIDED and (not change_mode or not v.set_mode(Mode.GUIDED)):
+        if v.mode != Mode.GUIDED and (not change_mode or not control.set_mode(v, Mode.GUIDED)):
             return FAILED
         loc = _location(p, is_int=is_int, frame=frame)
         n, e, alt = v.loc_to_target(_as_location_cmd(loc, M.MAV_CMD_NAV_WAYPOINT), default_alt=v.alt)

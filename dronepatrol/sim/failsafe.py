@@ -5,23 +5,18 @@ BATT_FS_*_ACT), the GCS failsafe (FS_GCS_ENABLE, FS_GCS_TIMEOUT), and the fence:
 types the current position breaches (FENCE_TYPE altitude, circle around home, stored polygons and
 circles), breach reporting (STATUSTEXT, FENCE_STATUS) and FENCE_ACTION. The failsafe state
 (``batt_level``, ``gcs_failsafe``, ``fence_breach*``) lives on
-:class:`~dronepatrol.sim.vehicle.SimVehicle`. Units as in :mod:`dronepatrol.sim.vehicle`.
+:class:`~dronepatrol.sim.state.VehicleState`. Units as in :mod:`dronepatrol.sim.vehicle`.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING
-
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
-from dronepatrol.sim import telemetry
+from dronepatrol.sim import arming, control, telemetry
 from dronepatrol.sim.battery import HOVER_A
-from dronepatrol.sim.geo import point_in_polygon
+from dronepatrol.sim.geofence import fence_check_now, fence_names
 from dronepatrol.sim.modes import Mode
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dronepatrol.sim.vehicle import SimVehicle
+from dronepatrol.sim.state import VehicleState as SimVehicle
 
 M = mavlink2
 
@@ -63,8 +58,8 @@ def _action(v: SimVehicle, action: int, *, land_codes: tuple[int, ...]) -> None:
     """Failsafe ``action``: LAND if it is one of ``land_codes``, else RTL (LAND if RTL is refused)."""
     if v.mode == Mode.LAND:
         return
-    if action in land_codes or (v.mode != Mode.RTL and not v.set_mode(Mode.RTL, from_gcs=False)):
-        v.set_mode(Mode.LAND, from_gcs=False)
+    if action in land_codes or (v.mode != Mode.RTL and not control.set_mode(v, Mode.RTL, from_gcs=False)):
+        control.set_mode(v, Mode.LAND, from_gcs=False)
 
 
 def gcs_update(v: SimVehicle) -> None:
@@ -79,43 +74,12 @@ def gcs_update(v: SimVehicle) -> None:
         v.gcs_failsafe = True
         v.text(M.MAV_SEVERITY_CRITICAL, "GCS Failsafe")
         if v.landed:
-            v.disarm(force=True, reason="gcs failsafe")
+            arming.disarm(v, force=True, reason="gcs failsafe")
         elif not (enabled == 2 and v.mode == Mode.AUTO):
             _action(v, enabled, land_codes=(4, 5))
     elif not lost and v.gcs_failsafe:
         v.gcs_failsafe = False
         v.text(M.MAV_SEVERITY_CRITICAL, "GCS Failsafe Cleared")
-
-
-def fence_check_now(v: SimVehicle) -> int:
-    """Bitmask of fence types breached at the current position (1 alt, 2 circle, 4 polygon)."""
-    ftype = int(v.params.get("FENCE_TYPE"))
-    breached = 0
-    alt_rel = v.alt - v.home_rel()
-    if ftype & 1 and alt_rel > v.params.get("FENCE_ALT_MAX"):
-        breached |= 1
-    hn, he = v.home_ne()
-    if ftype & 2 and math.hypot(v.n - hn, v.e - he) > v.params.get("FENCE_RADIUS"):
-        breached |= 2
-    if ftype & 4 and _polygon_breached(v):
-        breached |= 4
-    return breached
-
-
-def _polygon_breached(v: SimVehicle) -> bool:
-    """True if the position is outside an inclusion or inside an exclusion polygon or circle."""
-    lat, lon = v.lat_lon()
-    for inclusion, verts in v.fence.polygons():
-        poly = [(vert[1] * 1e-7, vert[0] * 1e-7) for vert in verts]
-        inside = point_in_polygon(lon, lat, poly)
-        if inside != inclusion:
-            return True
-    for inclusion, clat, clon, radius in v.fence.circles():
-        cn, ce = v.frame.to_ne(clat * 1e-7, clon * 1e-7)
-        inside = math.hypot(v.n - cn, v.e - ce) <= radius
-        if inside != inclusion:
-            return True
-    return False
 
 
 def fence_update(v: SimVehicle) -> None:
@@ -135,24 +99,15 @@ def fence_update(v: SimVehicle) -> None:
     v.fence_breach_type = M.FENCE_BREACH_MAXALT if new == 1 else M.FENCE_BREACH_BOUNDARY
     v.fence_breach_time_ms = int(v.t * 1000)
     v.text(M.MAV_SEVERITY_NOTICE, f"{fence_names(new)} breached")
-    v.send_now(telemetry.ID["FENCE_STATUS"])
+    telemetry.send_now(v, telemetry.ID["FENCE_STATUS"])
     action = int(v.params.get("FENCE_ACTION"))
     if v.landed or action == 0 or v.mode in (Mode.RTL, Mode.LAND):
         return
     if action == 2:
-        v.set_mode(Mode.LAND, from_gcs=False)
+        control.set_mode(v, Mode.LAND, from_gcs=False)
     elif action == 4:
-        if not v.set_mode(Mode.BRAKE, from_gcs=False):
-            v.set_mode(Mode.LAND, from_gcs=False)
+        if not control.set_mode(v, Mode.BRAKE, from_gcs=False):
+            control.set_mode(v, Mode.LAND, from_gcs=False)
     else:
-        if not v.set_mode(Mode.RTL, from_gcs=False):
-            v.set_mode(Mode.LAND, from_gcs=False)
-
-
-def fence_names(bits: int) -> str:
-    """STATUSTEXT name of the fence types in bitmask ``bits`` ("Max Alt and Circle fences")."""
-    names = [n for b, n in ((1, "Max Alt"), (2, "Circle"), (4, "Polygon"), (8, "Min Alt")) if bits & b]
-    if not names:
-        return ""
-    text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return text + (" fences" if len(names) > 1 else " fence")
+        if not control.set_mode(v, Mode.RTL, from_gcs=False):
+            control.set_mode(v, Mode.LAND, from_gcs=False)

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 #: Port of the first vehicle, and the step between vehicles (ArduPilot SITL ``-I0..``).
 BASE_PORT = 5760
 PORT_STEP = 10
+#: The second port of each vehicle is its main port plus this (SITL's SERIAL1: 5762 + 10 i).
+SECOND_PORT_OFFSET = 2
 #: Most simulation steps run back to back before the loop services its sockets again.
 MAX_STEPS_PER_TURN = 8
 #: If the loop falls further behind than this (simulated seconds), simulated time slips.
@@ -73,13 +75,18 @@ def default_homes(n: int, home: Home | None = None) -> list[Home]:
 
 
 class SimFleet:
-    """N simulated ArduCopters (system ids 1..N, ``drone1``..), each on its own TCP port.
+    """N simulated ArduCopters (system ids 1..N, ``drone1``..), each on two TCP ports.
 
-    ``base_port`` 5760 gives ports 5760, 5770, 5780 (as SITL); ``base_port=0`` picks free ports.
-    ``speedup`` multiplies simulated time; ``loss`` (0-1) and ``latency_ms`` apply to every link
-    both ways; ``photos_dir`` makes cameras write JPEGs; ``signing_key`` (32 bytes) makes every
-    vehicle sign and reject unsigned commands. ``prearm_delay_s`` is vehicle time until the
-    position estimate is ready; ``wind_speed_m_s`` blows from ``wind_from_deg``.
+    ``base_port`` 5760 gives main ports 5760, 5770, 5780 and second ports 5762, 5772, 5782 (as
+    SITL's SERIAL0 and SERIAL1); ``base_port=0`` picks free ports (see ``ports``, ``ports2``).
+    ``speedup`` multiplies simulated time; ``loss`` (0-1) and ``latency_ms`` apply to every main
+    link both ways; ``photos_dir`` makes cameras write JPEGs; ``signing_key`` (32 bytes) makes
+    every vehicle sign all it sends and ignore unsigned commands on its second port (its main
+    port, like ArduPilot's first port, still accepts them). ``camera=True`` starts the drones with
+    a camera configured (CAM1_TYPE 1) instead of ArduCopter's default CAM1_TYPE 0, which triggers
+    nothing; by default (None) a camera is configured only when ``photos_dir`` is given.
+    ``prearm_delay_s`` is vehicle time until the position estimate is ready; ``wind_speed_m_s``
+    blows from ``wind_from_deg``.
     """
 
     def __init__(
@@ -97,7 +104,7 @@ class SimFleet:
         camera_clock_offset_s: float = 0.0,
         camera_miss_probability: float = 0.0,
         signing_key: bytes | None = None,
-        camera: bool = True,
+        camera: bool | None = None,
         prearm_delay_s: float = 40.0,
         wind_speed_m_s: float = 0.0,
         wind_from_deg: float = 0.0,
@@ -120,7 +127,7 @@ class SimFleet:
             raise UsageError("camera miss probability must be between 0 and 1")
         if not 0 < dt <= 0.2:
             raise UsageError(f"dt must be in (0, 0.2] s, got {dt}")
-        if not (0 <= base_port <= 65535 - PORT_STEP * (drones - 1)):
+        if not (0 <= base_port <= 65535 - PORT_STEP * (drones - 1) - SECOND_PORT_OFFSET):
             raise UsageError(f"--base-port {base_port} leaves no room for {drones} drones")
         self.speedup = float(speedup)
         self.dt = float(dt)
@@ -131,7 +138,8 @@ class SimFleet:
         self.photo_writer = PhotoWriter() if self.photos_dir is not None else None
         start_utc = time.time()
         self.vehicles: list[SimVehicle] = []
-        self.servers: list[VehicleServer] = []
+        self.servers: list[VehicleServer] = []  # main ports (SERIAL0)
+        self.servers2: list[VehicleServer] = []  # second ports (SERIAL1)
         try:
             for i, h in enumerate(homes_list):
                 cfg = VehicleConfig(
@@ -141,7 +149,7 @@ class SimFleet:
                     lon_deg=h.lon_deg,
                     ground_alt_m=h.alt_m,
                     prearm_delay_s=prearm_delay_s,
-                    camera=camera,
+                    camera=(self.photos_dir is not None) if camera is None else camera,
                     photos_dir=self.photos_dir,
                     camera_clock_offset_s=camera_clock_offset_s,
                     camera_miss_probability=camera_miss_probability,
@@ -149,19 +157,23 @@ class SimFleet:
                     wind_from_deg=wind_from_deg,
                     seed=seed * 1000 + i,
                     start_utc_s=start_utc,
+                    speedup=float(speedup),
                 )
                 v = SimVehicle(cfg, photo_writer=self.photo_writer)
                 port = 0 if base_port == 0 else base_port + PORT_STEP * i
                 faults = LinkFaults(loss=loss, latency_s=latency_ms / 1000.0, seed=seed * 1000 + 500 + i)
+                port2 = 0 if base_port == 0 else port + SECOND_PORT_OFFSET
                 try:
                     srv = VehicleServer(v, host=host, port=port, faults=faults, signing_key=signing_key)
+                    self.servers.append(srv)
+                    srv2 = VehicleServer(v, host=host, port=port2, signing_key=signing_key, channel=1)
+                    self.servers2.append(srv2)
                 except OSError as exc:
                     raise LinkError(
-                        f"cannot listen on {host}:{port} ({exc.strerror}) - is another simulator "
-                        f"or SITL running? Choose another --base-port"
+                        f"cannot listen on {host}:{port if len(self.servers) == i else port2} ({exc.strerror}) - "
+                        f"is another simulator or SITL running? Choose another --base-port"
                     ) from exc
                 self.vehicles.append(v)
-                self.servers.append(srv)
         except BaseException:
             self._close_sockets()
             raise
@@ -172,6 +184,7 @@ class SimFleet:
         self._sel: selectors.BaseSelector | None = None
         self._wall_start = 0.0
         self._slipped_s = 0.0
+        self._reboot_at: dict[int, float] = {}
 
     # ------------------------------------------------------------------ public API
     @property
@@ -180,9 +193,22 @@ class SimFleet:
         return [s.port for s in self.servers]
 
     @property
+    def ports2(self) -> list[int]:
+        """Second TCP port of each vehicle (SITL's SERIAL1), for an independent observer."""
+        return [s.port for s in self.servers2]
+
+    @property
     def connection_strings(self) -> list[str]:
         """``tcp:127.0.0.1:PORT`` of each vehicle."""
         return [f"tcp:{s.host}:{s.port}" for s in self.servers]
+
+    @property
+    def connection_strings2(self) -> list[str]:
+        """``tcp:127.0.0.1:PORT2`` of each vehicle's second port."""
+        return [f"tcp:{s.host}:{s.port}" for s in self.servers2]
+
+    def _all_servers(self) -> list[VehicleServer]:
+        return [*self.servers, *self.servers2]
 
     def vehicle(self, index: int) -> SimVehicle:
         """Vehicle ``index`` (0-based). Read its state under ``fleet.lock``."""
@@ -245,15 +271,39 @@ class SimFleet:
         self.__exit__(None, None, None)
 
     def _close_sockets(self) -> None:
-        for srv in getattr(self, "servers", []):
+        for srv in [*getattr(self, "servers", []), *getattr(self, "servers2", [])]:
             with contextlib.suppress(OSError):
                 srv.close(self._sel if getattr(self, "_sel", None) else None)
+
+    def _collect(self, now: float) -> None:
+        """Hand each vehicle's queued messages to its two ports."""
+        for i, v in enumerate(self.vehicles):
+            out = v.outbox
+            if not out:
+                continue
+            v.outbox = []
+            self.servers[i].queue(out, now)
+            self.servers2[i].queue(out, now)
+
+    def _reboots(self, now: float, sel: selectors.BaseSelector) -> None:
+        """Reboot a vehicle that asked to, once its ACK is out: both links drop, as SITL restarts."""
+        for i, v in enumerate(self.vehicles):
+            if not v.reboot_requested:
+                continue
+            main = self.servers[i]
+            at = self._reboot_at.setdefault(i, now + main.faults.latency_s + 0.05)
+            if now >= at and not main.outq:
+                del self._reboot_at[i]
+                main.drop_client(sel)
+                self.servers2[i].drop_client(sel)
+                v.reboot()
 
     def serve_forever(self) -> None:
         """Run the simulation loop in this thread until :meth:`stop` (or KeyboardInterrupt)."""
         sel = selectors.DefaultSelector()
         self._sel = sel
-        for srv in self.servers:
+        servers = self._all_servers()
+        for srv in servers:
             srv.register(sel)
         self._wall_start = wall0 = time.monotonic()
         try:
@@ -261,7 +311,7 @@ class SimFleet:
                 now = time.monotonic()
                 target = (now - wall0) * self.speedup
                 with self.lock:
-                    for srv in self.servers:
+                    for srv in servers:
                         srv.deliver(now)
                     steps = 0
                     while self.sim_time_s + self.dt <= target + 1e-12 and steps < MAX_STEPS_PER_TURN:
@@ -269,18 +319,19 @@ class SimFleet:
                             v.step(self.dt)
                         self.sim_time_s += self.dt
                         steps += 1
-                        for srv in self.servers:
-                            srv.collect(now)
+                        self._collect(now)
                     lag = target - self.sim_time_s
                     if lag > MAX_LAG_S:  # overloaded: let simulated time slip
                         wall0 += lag / self.speedup
                         self._slipped_s += lag
-                    for srv in self.servers:
-                        srv.collect(now)
+                    self._collect(now)
+                    for srv in servers:
                         srv.flush(now, sel)
+                    self._reboots(now, sel)
                 next_step = wall0 + (self.sim_time_s + self.dt) / self.speedup
                 wake = [next_step]
-                wake.extend(t for t in (s.next_event() for s in self.servers) if t is not None)
+                wake.extend(t for t in (s.next_event() for s in servers) if t is not None)
+                wake.extend(self._reboot_at.values())
                 timeout = max(0.0, min(min(wake) - time.monotonic(), 0.05))
                 for key, _mask in sel.select(timeout):
                     srv, what = key.data
@@ -291,11 +342,12 @@ class SimFleet:
                         else:
                             srv.on_read(sel, key.fileobj, now)
                             srv.deliver(now)
-                            srv.collect(now)
-                            srv.flush(now, sel)
+                            self._collect(now)
+                            for s in servers:
+                                s.flush(now, sel)
         finally:
             with self.lock:
-                for srv in self.servers:
+                for srv in servers:
                     srv.close(sel)
             sel.close()
             self._sel = None

@@ -1,6 +1,6 @@
 """Kinematics of a simulated ArduCopter: stepping position, velocity and attitude.
 
-Owns what one physics step does to a :class:`~dronepatrol.sim.vehicle.SimVehicle`: the speed
+Owns what one physics step does to a :class:`~dronepatrol.sim.state.VehicleState`: the speed
 limits taken from WPNAV_*, the move towards ``tgt`` under the acceleration limit, climb, descent
 and landing rates, free fall when disarmed, attitude (lean and yaw), touchdown and the
 DISARM_DELAY auto-disarm. Units as in :mod:`dronepatrol.sim.vehicle` (m north/east/up of home
@@ -10,14 +10,11 @@ ground, m/s, s).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
-from dronepatrol.sim import auto
+from dronepatrol.sim import arming, auto
 from dronepatrol.sim.geo import bearing_deg
 from dronepatrol.sim.modes import Mode
-
-if TYPE_CHECKING:  # pragma: no cover
-    from dronepatrol.sim.vehicle import SimVehicle
+from dronepatrol.sim.state import VehicleState as SimVehicle
 
 G = 9.80665
 
@@ -140,7 +137,7 @@ def after_physics(v: SimVehicle) -> None:
     if not waiting or delay <= 0:
         v.auto_disarm_since = v.t
     elif v.auto_disarm_since is not None and v.t - v.auto_disarm_since >= delay:
-        v.disarm(force=True, reason="auto")
+        arming.disarm(v, force=True, reason="auto")
 
 
 def _touchdown(v: SimVehicle) -> None:
@@ -150,7 +147,7 @@ def _touchdown(v: SimVehicle) -> None:
     if v.mode == Mode.AUTO and v.nav is not None and v.nav.landing:
         auto.nav_done(v)  # RTL / LAND item reached on landing
         if v.mis_state != "running":
-            v.disarm(force=True, reason="landed")
+            arming.disarm(v, force=True, reason="landed")
         return
     v.tgt = None
-    v.disarm(force=True, reason="landed")
+    arming.disarm(v, force=True, reason="landed")

@@ -1,8 +1,9 @@
 """Link faults (loss, latency, scripted cuts) and MAVLink 2 signing for simulated vehicles.
 
 Signing follows ArduPilot (``GCS_Signing.cpp``): once a key is installed the vehicle signs all it
-sends and, on its secondary (network/radio) ports, accepts unsigned packets only for RADIO_STATUS
-and RADIO; SETUP_SIGNING installs a key, an all-zero key with a zero timestamp disables signing.
+sends (on every port) and, on its secondary (network/radio) ports, accepts unsigned packets only
+for RADIO_STATUS and RADIO, while its first port (SERIAL0, USB) accepts unsigned packets too;
+SETUP_SIGNING installs a key, an all-zero key with a zero timestamp disables signing.
 """
 
 from __future__ import annotations
@@ -54,8 +55,12 @@ def load_signing_key(path: Path | str) -> bytes:
     )
 
 
-def apply_signing(mav: Any, key: bytes | None, timestamp: int) -> None:
-    """Install ``key`` on a pymavlink ``MAVLink`` object as ArduPilot does (None: signing off)."""
+def apply_signing(mav: Any, key: bytes | None, timestamp: int, *, accept_unsigned: bool = False) -> None:
+    """Install ``key`` on a pymavlink ``MAVLink`` object as ArduPilot does (None: signing off).
+
+    ``accept_unsigned``: the port takes unsigned packets anyway, as ArduPilot's first port
+    (SERIAL0, assumed to be USB) does; other ports take only RADIO_STATUS and RADIO unsigned.
+    """
     if key is None:
         mav.signing.secret_key = None
         mav.signing.sign_outgoing = False
@@ -65,7 +70,10 @@ def apply_signing(mav: Any, key: bytes | None, timestamp: int) -> None:
     mav.signing.sign_outgoing = True
     mav.signing.link_id = 0
     mav.signing.timestamp = max(int(mav.signing.timestamp or 0), int(timestamp))
-    mav.signing.allow_unsigned_callback = lambda _mav, msg_id: msg_id in _UNSIGNED_OK
+    if accept_unsigned:
+        mav.signing.allow_unsigned_callback = lambda _mav, _msg_id: True
+    else:
+        mav.signing.allow_unsigned_callback = lambda _mav, msg_id: msg_id in _UNSIGNED_OK
 
 
 @dataclass

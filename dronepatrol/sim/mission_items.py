@@ -90,7 +90,7 @@ COMMANDS: dict[int, CommandSpec] = {
     M.MAV_CMD_NAV_RETURN_TO_LAUNCH: CommandSpec("RTL", (), False, True),
     M.MAV_CMD_NAV_LAND: CommandSpec("Land", (("param1", "u16"), ("param4", "sign1")), True, True),
     M.MAV_CMD_NAV_TAKEOFF: CommandSpec("Takeoff", (("param1", "u16"),), True, True),
-    M.MAV_CMD_NAV_CONTINUE_AND_CHANGE_ALT: CommandSpec("ChangeAlt", (("param1", "u16"),), True, True),
+    M.MAV_CMD_NAV_CONTINUE_AND_CHANGE_ALT: CommandSpec("ContinueAndChangeAlt", (("param1", "u16"),), True, True),
     M.MAV_CMD_NAV_LOITER_TO_ALT: CommandSpec("LoitAltitude", (("param2", "i16"), ("param4", "pos01")), True, True),
     M.MAV_CMD_NAV_SPLINE_WAYPOINT: CommandSpec("SplineWP", (("param1", "u16"),), True, True),
     M.MAV_CMD_NAV_DELAY: CommandSpec(
@@ -127,7 +127,7 @@ COMMANDS: dict[int, CommandSpec] = {
         ),
     ),
     M.MAV_CMD_DO_MOUNT_CONTROL: CommandSpec("MountControl", (("param1", "f32"), ("param2", "f32"), ("param3", "f32"))),
-    M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: CommandSpec("CamTrigDist", (("param1", "f32"), ("param3", "u8"))),
+    M.MAV_CMD_DO_SET_CAM_TRIGG_DIST: CommandSpec("SetCamTrigDst", (("param1", "f32"), ("param3", "u8"))),
     M.MAV_CMD_DO_FENCE_ENABLE: CommandSpec("FenceEnable", (("param1", "u16"),)),
     M.MAV_CMD_DO_GUIDED_LIMITS: CommandSpec(
         "GuidedLimits",

@@ -40,8 +40,10 @@ M = mavlink2
 
 #: Mission items SITL can store (including home): 651 items at once gets NO_SPACE.
 MAX_MISSION_ITEMS = 650
-#: Fence items (84 on a Pixhawk's storage, which is what we reproduce).
-MAX_FENCE_ITEMS = 84
+#: Fence items ArduCopter 4.7 SITL takes in one upload (71 gets NO_SPACE, "Only 70 items are supported").
+MAX_FENCE_ITEMS = 70
+#: Bytes of fence storage (AC_PolyFence_loader): 16 four-vertex polygons fit, 17 do not (ERROR).
+FENCE_STORAGE_BYTES = 560
 #: Rally points.
 MAX_RALLY_POINTS = 20
 
@@ -95,7 +97,7 @@ class MissionProtocol(ItemProtocol):
         self._sync()
 
     def _sync(self) -> None:
-        self.params.set("MIS_TOTAL", len(self.commands))
+        self.params.update("MIS_TOTAL", len(self.commands))
         self.on_change()
 
     def item_count(self) -> int:
@@ -157,9 +159,10 @@ class MissionProtocol(ItemProtocol):
         return M.MAV_MISSION_ACCEPTED
 
     def clear_all(self) -> bool:
+        """Clear everything, home included: a download then reports count 0 (ArduCopter 4.7)."""
         if self.is_running():
             return False
-        del self.commands[1:]
+        self.commands.clear()
         self._sync()
         return True
 
@@ -167,6 +170,21 @@ class MissionProtocol(ItemProtocol):
 _FENCE_POLY = {M.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION, M.MAV_CMD_NAV_FENCE_POLYGON_VERTEX_EXCLUSION}
 _FENCE_CIRCLE = {M.MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION, M.MAV_CMD_NAV_FENCE_CIRCLE_EXCLUSION}
 _FENCE_FRAMES = ABS_FRAMES | REL_FRAMES | TERRAIN_FRAMES
+
+
+def _storage_bytes(items: list[FenceItem]) -> int:
+    """Bytes AC_PolyFence_loader needs for ``items``: per polygon a type and count byte and 8 per
+    vertex, per circle 13, per return point 9, and a 4-byte header."""
+    total, i = 4, 0
+    while i < len(items):
+        it = items[i]
+        if it.command in _FENCE_POLY:
+            total += 2 + 8 * it.vertex_count
+            i += max(it.vertex_count, 1)
+            continue
+        total += 13 if it.command in _FENCE_CIRCLE else 9
+        i += 1
+    return total
 
 
 class FenceProtocol(ItemProtocol):
@@ -271,8 +289,14 @@ class FenceProtocol(ItemProtocol):
         if not self._validate(items, out):
             out.append(self.enc.statustext_encode(M.MAV_SEVERITY_WARNING, b"Fence validation failed"))
             return M.MAV_MISSION_ERROR
+        if _storage_bytes(items) > FENCE_STORAGE_BYTES:
+            return M.MAV_MISSION_ERROR
         self._write(items)
+        out.append(self.enc.statustext_encode(M.MAV_SEVERITY_DEBUG, b"Fence Indexed OK"))
         return M.MAV_MISSION_ACCEPTED
+
+    def after_clear(self, out: Send) -> None:
+        out.append(self.enc.statustext_encode(M.MAV_SEVERITY_DEBUG, b"Fence Indexed OK"))
 
     def _write(self, items: list[FenceItem]) -> None:
         self.items = items
@@ -288,7 +312,7 @@ class FenceProtocol(ItemProtocol):
             if it.command in _FENCE_CIRCLE:
                 total += 1
             i += 1
-        self.params.set("FENCE_TOTAL", total + 2 if total >= 3 else 0)
+        self.params.update("FENCE_TOTAL", total + 2 if total >= 3 else 0)
         self.on_change()
 
     def clear_all(self) -> bool:
@@ -391,15 +415,14 @@ class RallyProtocol(ItemProtocol):
         if len(self.points) >= MAX_RALLY_POINTS:
             return M.MAV_MISSION_ERROR
         self._points.append(point)
-        self.params.set("RALLY_TOTAL", len(self._points))
+        self.params.update("RALLY_TOTAL", len(self._points))
         return M.MAV_MISSION_ACCEPTED
 
     def truncate(self, count: int) -> None:
         del self.points[count:]
-        self.params.set("RALLY_TOTAL", len(self._points))
+        self.params.update("RALLY_TOTAL", len(self._points))
 
     def complete(self, out: Send) -> int:
-        out.append(self.enc.statustext_encode(M.MAV_SEVERITY_INFO, b"Rally points received"))
         return M.MAV_MISSION_ACCEPTED
 
     def clear_all(self) -> bool:

@@ -47,6 +47,7 @@ class ItemProtocol:
     def __init__(self, enc: Any) -> None:
         self.enc = enc
         self.receiving = False
+        self.warned_request = False
         self.request_i = 0
         self.request_last = 0
         self.dest_sysid = 0
@@ -86,6 +87,9 @@ class ItemProtocol:
 
     def clear_all(self) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def after_clear(self, out: Send) -> None:
+        """What the vehicle says after MISSION_CLEAR_ALL (besides the ACK)."""
 
     def readback_autocontinue(self) -> int:
         """autocontinue of items read back (0 for fence and rally in ArduPilot)."""
@@ -182,6 +186,10 @@ class ItemProtocol:
             self._ack(out, src, comp, M.MAV_MISSION_DENIED)
             return
         seq = int(msg.seq)
+        if not want_int and not self.warned_request:
+            self.warned_request = True
+            out.append(self.enc.statustext_encode(M.MAV_SEVERITY_WARNING,
+                                                  b"got MISSION_REQUEST; use MISSION_REQUEST_INT!"))
         result, fields = self.get_item(seq, out, msg)
         if result != M.MAV_MISSION_ACCEPTED or fields is None:
             self._ack(out, src, comp, result)
@@ -239,6 +247,8 @@ class ItemProtocol:
             msg.get_srcComponent(),
             M.MAV_MISSION_ACCEPTED if ok else M.MAV_MISSION_ERROR,
         )
+        if ok:
+            self.after_clear(out)
 
     def update(self, now: float, out: Send) -> None:
         """Re-request a missing item after 1 s; cancel the upload after 8 s without items."""

@@ -1,112 +1,110 @@
-"""Parameter table of a simulated ArduCopter (the subset the tool and the simulator use).
+"""Parameter table of a simulated ArduCopter: ArduCopter 4.7 SITL's own, name for name.
 
-Values are stored as ArduPilot stores them: integers are rounded and clamped to their type,
-floats are rounded to 32-bit. Names, defaults and units follow ArduCopter 4.x.
+The table (names, MAV_PARAM_TYPE, defaults, in ArduCopter's index order) is read from
+``arducopter_params.tsv``, dumped from ArduCopter V4.7.0-dev SITL by
+``tests/sim_diff/dump_params.py``. As on ArduCopter, the camera's parameters (``cam`` in the
+table) are listed only while ``CAM1_TYPE`` is not 0, so PARAM_REQUEST_LIST gives 1354
+parameters without a camera and 1366 with one; they can still be read by name.
+
+Values are stored as ArduPilot stores them: integers are truncated towards zero and clamped to
+their type (PARAM_SET RTL_ALT 2000.7 stores 2000), floats are rounded to 32-bit.
+
+>>> p = ParamStore(sysid=2)
+>>> p.get("MAV_SYSID"), p.ptype("RTL_ALT"), len(p)
+(2.0, 6, 1354)
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 
 # MAV_PARAM_TYPE values
+UINT8 = 1
 INT8 = 2
 INT16 = 4
 INT32 = 6
 REAL32 = 9
 
-_LIMITS = {INT8: (-128, 127), INT16: (-32768, 32767), INT32: (-(2**31), 2**31 - 1)}
+_LIMITS = {UINT8: (0, 255), INT8: (-128, 127), INT16: (-32768, 32767), INT32: (-(2**31), 2**31 - 1)}
+TABLE = "arducopter_params.tsv"
 
 
 @dataclass(frozen=True, kw_only=True)
 class ParamSpec:
-    """One parameter: ``name`` (<= 16 chars), MAVLink ``ptype`` and ``default`` value."""
+    """One parameter: ``name`` (<= 16 chars), MAVLink ``ptype``, ``default`` and whether it belongs
+    to the camera (listed only with CAM1_TYPE != 0)."""
 
     name: str
     ptype: int
     default: float
+    camera: bool = False
 
 
-def _specs(sysid: int, camera: bool) -> list[ParamSpec]:
-    s = ParamSpec
-    return [
-        s(name="ARMING_CHECK", ptype=INT32, default=1),
-        s(name="BATT_CAPACITY", ptype=INT32, default=3300),  # mAh
-        s(name="BATT_CRT_MAH", ptype=REAL32, default=0),  # mAh remaining
-        s(name="BATT_CRT_VOLT", ptype=REAL32, default=0),  # V
-        s(name="BATT_FS_CRT_ACT", ptype=INT8, default=0),
-        s(name="BATT_FS_LOW_ACT", ptype=INT8, default=0),  # 0 none, 1 land, 2 RTL, 3/4 SmartRTL
-        s(name="BATT_LOW_MAH", ptype=REAL32, default=0),  # mAh remaining
-        s(name="BATT_LOW_TIMER", ptype=INT8, default=10),  # s
-        s(name="BATT_LOW_VOLT", ptype=REAL32, default=10.5),  # V
-        s(name="BATT_MONITOR", ptype=INT8, default=4),
-        s(name="CAM1_TRIGG_DIST", ptype=REAL32, default=0),  # m
-        s(name="CAM1_TYPE", ptype=INT8, default=1 if camera else 0),  # 0 none, 1 servo
-        s(name="DISARM_DELAY", ptype=INT8, default=10),  # s
-        s(name="FENCE_ACTION", ptype=INT8, default=1),  # 0 report, 1 RTL or land, 2 land...
-        s(name="FENCE_ALT_MAX", ptype=REAL32, default=100),  # m above home
-        s(name="FENCE_ALT_MIN", ptype=REAL32, default=-10),  # m
-        s(name="FENCE_ENABLE", ptype=INT8, default=0),
-        s(name="FENCE_MARGIN", ptype=REAL32, default=2),  # m
-        s(name="FENCE_RADIUS", ptype=REAL32, default=300),  # m, circle around home
-        s(name="FENCE_TOTAL", ptype=INT8, default=0),
-        s(name="FENCE_TYPE", ptype=INT8, default=7),  # bits: 1 max alt, 2 circle, 4 polygon, 8 min alt
-        s(name="FS_GCS_ENABLE", ptype=INT8, default=0),  # 0 off, 1 RTL, 3 SmartRTL/RTL, 5 land
-        s(name="FS_GCS_TIMEOUT", ptype=REAL32, default=5),  # s
-        s(name="LAND_ALT_LOW", ptype=INT16, default=1000),  # cm
-        s(name="LAND_SPEED", ptype=INT16, default=50),  # cm/s
-        s(name="LAND_SPEED_HIGH", ptype=INT16, default=0),  # cm/s (0: WPNAV_SPEED_DN)
-        # ArduPilot 4.7 names (SYSID_MYGCS and SYSID_THISMAV before 4.7)
-        s(name="MAV_GCS_SYSID", ptype=INT16, default=255),
-        s(name="MAV_SYSID", ptype=INT16, default=sysid),
-        s(name="MIS_RESTART", ptype=INT8, default=0),
-        s(name="MIS_TOTAL", ptype=INT16, default=0),
-        s(name="RALLY_INCL_HOME", ptype=INT8, default=1),
-        s(name="RALLY_LIMIT_KM", ptype=REAL32, default=0.3),  # km
-        s(name="RALLY_TOTAL", ptype=INT8, default=0),
-        s(name="RTL_ALT", ptype=INT16, default=1500),  # cm
-        s(name="RTL_ALT_FINAL", ptype=INT16, default=0),  # cm
-        s(name="RTL_LOIT_TIME", ptype=INT32, default=5000),  # ms
-        s(name="RTL_SPEED", ptype=INT16, default=0),  # cm/s (0: WPNAV_SPEED)
-        s(name="WPNAV_ACCEL", ptype=REAL32, default=250),  # cm/s/s
-        s(name="WPNAV_RADIUS", ptype=REAL32, default=200),  # cm
-        s(name="WPNAV_SPEED", ptype=REAL32, default=1000),  # cm/s
-        s(name="WPNAV_SPEED_DN", ptype=REAL32, default=150),  # cm/s
-        s(name="WPNAV_SPEED_UP", ptype=REAL32, default=250),  # cm/s
-        s(name="WP_YAW_BEHAVIOR", ptype=INT8, default=2),
-    ]
+@functools.cache
+def arducopter_specs() -> tuple[ParamSpec, ...]:
+    """ArduCopter 4.7 SITL's parameters, in index order (the camera's included)."""
+    text = resources.files("dronepatrol.sim").joinpath(TABLE).read_text()
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, ptype, default, *flags = line.split("\t")
+        out.append(ParamSpec(name=name, ptype=int(ptype), default=float(default), camera="cam" in flags))
+    return tuple(out)
 
 
-#: Parameters a ground station may not change (ArduPilot marks them internal).
+#: Parameters a ground station may not change (ArduPilot marks them read-only).
 READ_ONLY = frozenset({"MIS_TOTAL"})
 
 
 def _normalise(ptype: int, value: float) -> float:
     if ptype == REAL32:
         return struct.unpack("<f", struct.pack("<f", float(value)))[0]
-    lo, hi = _LIMITS[ptype]
-    return float(min(hi, max(lo, round(value))))
+    lo, hi = _LIMITS.get(ptype, _LIMITS[INT32])
+    return float(min(hi, max(lo, math.trunc(value))))  # C++ float -> int: towards zero
 
 
 class ParamStore:
-    """Ordered parameter table; ``get``/``set`` by name, ``index`` for PARAM_VALUE."""
+    """ArduCopter's parameter table; ``get``/``set`` by name, ``index`` for PARAM_VALUE.
 
-    def __init__(self, *, sysid: int, camera: bool = True) -> None:
-        self._specs = sorted(_specs(sysid, camera), key=lambda p: p.name)
-        self._values = {p.name: _normalise(p.ptype, p.default) for p in self._specs}
-        self._types = {p.name: p.ptype for p in self._specs}
-        self._index = {p.name: i for i, p in enumerate(self._specs)}
+    ``sysid`` sets MAV_SYSID, ``camera`` starts with CAM1_TYPE 1 (a servo-triggered camera)
+    instead of ArduCopter's 0, ``overrides`` sets other defaults (e.g. SIM_SPEEDUP).
+    ``on_change(name, value)`` is called when the vehicle itself changes a value (MIS_TOTAL...).
+    """
+
+    def __init__(self, *, sysid: int, camera: bool = False, overrides: dict[str, float] | None = None) -> None:
+        specs = arducopter_specs()
+        self._specs = {p.name: p for p in specs}
+        self._order = [p.name for p in specs]
+        self._values = {p.name: _normalise(p.ptype, p.default) for p in specs}
+        defaults = {"MAV_SYSID": sysid, "CAM1_TYPE": 1 if camera else 0, **(overrides or {})}
+        for name, value in defaults.items():
+            if name in self._values:
+                self._values[name] = _normalise(self._specs[name].ptype, value)
+        self.on_change: Callable[[str, float], None] = lambda _name, _value: None
+        self._listed: list[str] | None = None
 
     def __contains__(self, name: str) -> bool:
         return name in self._values
 
     def __len__(self) -> int:
-        return len(self._specs)
+        return len(self.names())
+
+    def _camera_listed(self) -> bool:
+        return self._values.get("CAM1_TYPE", 0.0) != 0
 
     def names(self) -> list[str]:
-        """All parameter names, in index order."""
-        return [p.name for p in self._specs]
+        """The parameters PARAM_REQUEST_LIST sends, in index order."""
+        if self._listed is None:
+            cam = self._camera_listed()
+            self._listed = [n for n in self._order if cam or not self._specs[n].camera]
+            self._index = {n: i for i, n in enumerate(self._listed)}
+        return self._listed
 
     def get(self, name: str) -> float:
         """Current value of ``name`` (KeyError if unknown)."""
@@ -114,11 +112,12 @@ class ParamStore:
 
     def ptype(self, name: str) -> int:
         """MAV_PARAM_TYPE of ``name``."""
-        return self._types[name]
+        return self._specs[name].ptype
 
     def index(self, name: str) -> int:
-        """0-based index of ``name`` in the table."""
-        return self._index[name]
+        """0-based index of ``name`` in the listed table (65535 if not listed)."""
+        self.names()
+        return self._index.get(name, 65535)
 
     def set(self, name: str, value: float) -> float:
         """Store ``value`` (rounded to the parameter's type) and return what was stored.
@@ -127,6 +126,13 @@ class ParamStore:
         """
         if not math.isfinite(value):
             raise ValueError(f"{name}: not a finite number")
-        stored = _normalise(self._types[name], value)
+        stored = _normalise(self._specs[name].ptype, value)
         self._values[name] = stored
+        if name == "CAM1_TYPE":
+            self._listed = None
         return stored
+
+    def update(self, name: str, value: float) -> None:
+        """The vehicle changes ``name`` itself (a counter, a total): store it and tell ``on_change``."""
+        if self._values.get(name) != _normalise(self._specs[name].ptype, value):
+            self.on_change(name, self.set(name, value))

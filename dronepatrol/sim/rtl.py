@@ -3,17 +3,19 @@
 Owns the choice of return point (nearest rally point or home, RALLY_INCL_HOME/RALLY_LIMIT_KM),
 the return altitude (RTL_ALT capped by an altitude fence) and the phases flown one step at a time
 (climb, return, loiter RTL_LOIT_TIME, descend to RTL_ALT_FINAL or land). The phase state lives in
-``SimVehicle.rtl_state``; used by RTL mode and by a mission's RETURN_TO_LAUNCH item. Units as in
+``VehicleState.rtl_state``; used by RTL mode and by a mission's RETURN_TO_LAUNCH item. Units as in
 :mod:`dronepatrol.sim.vehicle`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from dronepatrol.sim.vehicle import SimVehicle
+from dronepatrol.sim.state import VehicleState as SimVehicle
+
+#: The least an RTL climbs over a short return, m (RTL_ABS_MIN_CLIMB in mode_rtl.cpp).
+RTL_ABS_MIN_CLIMB_M = 2.5
 
 
 def _target(v: SimVehicle) -> tuple[float, float, float]:
@@ -40,7 +42,12 @@ def _target(v: SimVehicle) -> tuple[float, float, float]:
 def start(v: SimVehicle) -> dict[str, Any]:
     """Begin RTL: return point (m north/east) and altitude (m); sets and returns ``v.rtl_state``."""
     tn, te, talt = _target(v)
-    ret_alt = max(v.params.get("RTL_ALT") / 100.0, v.alt, talt)
+    ret_alt = max(v.params.get("RTL_ALT") / 100.0, talt)
+    slope = v.params.get("RTL_CONE_SLOPE")
+    if slope > 0:  # no need to climb high for a short return (mode_rtl.cpp: the cone)
+        dist = math.hypot(tn - v.n, te - v.e)
+        ret_alt = min(ret_alt, max(dist * slope, v.alt + RTL_ABS_MIN_CLIMB_M))
+    ret_alt = max(ret_alt, v.alt + max(0.0, v.params.get("RTL_CLIMB_MIN") / 100.0), v.alt)
     if v.fence_enabled() and int(v.params.get("FENCE_TYPE")) & 1:
         ret_alt = min(ret_alt, v.params.get("FENCE_ALT_MAX") - v.params.get("FENCE_MARGIN"))
     state = {"phase": "climb", "n": tn, "e": te, "alt": max(ret_alt, v.alt if v.landed else 0.0)}

@@ -1,8 +1,11 @@
-"""TCP port of one simulated vehicle, as an ArduPilot SITL instance serves it.
+"""One TCP port of a simulated vehicle, as an ArduPilot SITL instance serves SERIAL0 and SERIAL1.
 
-One client at a time: a second connection is accepted but receives nothing (and what it sends
-is discarded) until the first one closes. Link faults and MAVLink 2 signing are applied here;
-the vehicle itself never sees sockets. All methods are called from the fleet's loop thread.
+Each vehicle has two ports (``channel`` 0, the main port the tool uses, and 1, a second
+independent port for an observer), each with its own encoder, signing state and link faults.
+One client per port at a time: a second connection is accepted but receives nothing (and what
+it sends is discarded) until the first one closes. The vehicle never sees sockets: the fleet
+hands each port the vehicle's messages (:meth:`VehicleServer.queue`); a message for one port
+only carries its ``_dp_channel``. All methods are called from the fleet's loop thread.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ class VehicleServer:
         port: int = 0,
         faults: LinkFaults | None = None,
         signing_key: bytes | None = None,
+        channel: int = 0,
     ) -> None:
         self.vehicle = vehicle
+        self.channel = channel
         self.faults = faults or LinkFaults()
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -66,13 +71,13 @@ class VehicleServer:
         self._sink = _Sink()
         self.mav = M.MAVLink(self._sink, srcSystem=vehicle.sysid, srcComponent=M.MAV_COMP_ID_AUTOPILOT1)
         self.mav.robust_parsing = True
-        self.signing_key = signing_key
-        if signing_key is not None:
-            apply_signing(self.mav, signing_key, signing_timestamp(time.time()))
+        self.signing_key: bytes | None = None
+        if signing_key is not None and vehicle.signing_key is None:
+            vehicle.signing_key = signing_key
+        self._sync_signing()
         self.inbox: collections.deque[tuple[float, Any]] = collections.deque()
         self.outq: collections.deque[tuple[float, bytes]] = collections.deque()
         self.out_buf = bytearray()
-        self.reboot_at: float | None = None
         self.stats = collections.Counter()
 
     # ------------------------------------------------------------------ sockets
@@ -170,31 +175,43 @@ class VehicleServer:
             if msg.get_type() == "SETUP_SIGNING":
                 self._setup_signing(msg)
                 continue
-            self.vehicle.handle(msg)
+            self.vehicle.handle(msg, self.channel)
 
     def _setup_signing(self, msg: Any) -> None:
+        """SETUP_SIGNING: the vehicle's key (for every port) changes; no reply, as ArduPilot."""
         if getattr(msg, "target_system", 0) not in (0, self.vehicle.sysid):
             return
         key = bytes(bytearray(msg.secret_key))
         if not any(key) and int(msg.initial_timestamp) == 0:
-            self.signing_key = None
+            self.vehicle.signing_key = None
+        else:
+            self.vehicle.signing_key = key
+            self.mav.signing.timestamp = 0
+        self._sync_signing(int(msg.initial_timestamp))
+
+    def _sync_signing(self, initial_timestamp: int = 0) -> None:
+        """Follow the vehicle's signing key (installed or removed through any port)."""
+        key = self.vehicle.signing_key
+        if key == self.signing_key:
+            return
+        self.signing_key = key
+        if key is None:
             apply_signing(self.mav, None, 0)
         else:
-            self.signing_key = key
-            self.mav.signing.timestamp = 0
-            apply_signing(self.mav, key, max(int(msg.initial_timestamp), signing_timestamp(time.time())))
+            apply_signing(self.mav, key, max(initial_timestamp, signing_timestamp(time.time())),
+                          accept_unsigned=self.channel == 0)
 
-    def collect(self, now: float) -> None:
-        """Pack what the vehicle queued (signing applies), apply faults, queue for sending."""
-        out = self.vehicle.outbox
-        if not out:
-            return
-        self.vehicle.outbox = []
-        if self.client is None:
+    def queue(self, out: list[Any], now: float) -> None:
+        """Pack the vehicle's messages for this port (signing applies), apply faults, queue for sending."""
+        self._sync_signing()
+        if not out or self.client is None:
             return
         if self.mav.srcSystem != self.vehicle.sysid:
             self.mav.srcSystem = self.vehicle.sysid
         for msg in out:
+            dest = getattr(msg, "_dp_channel", None)
+            if dest is not None and dest != self.channel:
+                continue
             self._sink.data.clear()
             try:
                 self.mav.send(msg)
@@ -207,7 +224,7 @@ class VehicleServer:
             self.outq.append((now + self.faults.latency_s, bytes(self._sink.data)))
 
     def flush(self, now: float, sel: selectors.BaseSelector) -> None:
-        """Write due bytes to the client; perform a requested reboot once the ACK is out."""
+        """Write due bytes to the client."""
         while self.outq and self.outq[0][0] <= now:
             self.out_buf += self.outq.popleft()[1]
         if len(self.out_buf) > MAX_BUFFERED:
@@ -221,18 +238,15 @@ class VehicleServer:
                 pass
             except OSError:
                 self._close(sel, self.client)
-        if self.vehicle.reboot_requested:
-            if self.reboot_at is None:
-                self.reboot_at = now + self.faults.latency_s + 0.05
-            elif now >= self.reboot_at and not self.outq:
-                self.reboot_at = None
-                if self.client is not None:
-                    self._close(sel, self.client)  # SITL restarts: the TCP link drops
-                self.vehicle.reboot()
+
+    def drop_client(self, sel: selectors.BaseSelector) -> None:
+        """Close the client's connection (the vehicle restarts: SITL's TCP link drops)."""
+        if self.client is not None:
+            self._close(sel, self.client)
+        self.out_buf.clear()
+        self.outq.clear()
 
     def next_event(self) -> float | None:
         """Wall time of the next latency-delayed delivery, if any."""
         times = [q[0][0] for q in (self.inbox, self.outq) if q]
-        if self.reboot_at is not None:
-            times.append(self.reboot_at)
         return min(times) if times else None

@@ -50,8 +50,9 @@ class Track:
     system_id: int
     fixes: tuple[Fix, ...]
     triggers: tuple[Trigger, ...]
-    time_source: str  # "vehicle" (SYSTEM_TIME / boot time mapped to UTC) or "receiver" (log stamps)
+    time_source: str  # "vehicle" (SYSTEM_TIME / boot time mapped to UTC), "receiver" (log stamps) or "mixed"
     source: str = ""  # the file it was read from, for messages
+    warnings: tuple[str, ...] = ()  # damage met while reading (byte offsets), for messages
 
     @property
     def span_s(self) -> tuple[float, float] | None:

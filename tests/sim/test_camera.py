@@ -64,7 +64,7 @@ def test_survey_photos_feedback_and_exif(make_fleet, connect, tmp_path):
     fleet = make_fleet(photos_dir=tmp_path, camera_clock_offset_s=offset_s)
     gcs = connect(fleet.ports[0])
     gcs.wait("HEARTBEAT", 5)
-    assert gcs.param_get("CAM1_TYPE") != 0  # simulated drones come with a camera configured
+    assert gcs.param_get("CAM1_TYPE") != 0  # photos_dir: the drones come with a camera configured
     assert gcs.upload(SURVEY) == M.MAV_MISSION_ACCEPTED
     gcs.wait_armable(4)
     assert gcs.command(M.MAV_CMD_MISSION_START) == M.MAV_RESULT_ACCEPTED

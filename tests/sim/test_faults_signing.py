@@ -20,13 +20,16 @@ def acks(gcs, seconds: float = 0.4) -> list:
     return [m for m in gcs.collect(seconds) if m.get_type() == "COMMAND_ACK"]
 
 
-def test_signed_vehicle_ignores_unsigned_commands(make_fleet, connect):
+def test_signed_vehicle_ignores_unsigned_commands_on_its_second_port(make_fleet, connect):
     fleet = make_fleet(signing_key=KEY)
-    gcs = connect(fleet.ports[0])
+    main = connect(fleet.ports[0])
+    assert signed(main.wait("HEARTBEAT", 5))  # the vehicle signs everything it sends...
+    assert main.set_mode(5) == M.MAV_RESULT_ACCEPTED  # ...and its first (USB) port takes unsigned commands
+    gcs = connect(fleet.ports2[0])
     hb = gcs.wait("HEARTBEAT", 5)
-    assert signed(hb)  # the vehicle signs everything it sends
+    assert signed(hb)
     gcs.m.mav.command_long_send(1, 1, M.MAV_CMD_DO_SET_MODE, 0, 1, 5, 0, 0, 0, 0, 0)
-    assert acks(gcs) == []  # unsigned command silently ignored
+    assert acks(gcs) == []  # unsigned command silently ignored on the second port
     gcs.m.setup_signing(KEY, sign_outgoing=True)
     assert gcs.set_mode(5) == M.MAV_RESULT_ACCEPTED
     # a wrong key is as good as none
@@ -38,11 +41,13 @@ def test_signed_vehicle_ignores_unsigned_commands(make_fleet, connect):
 
 def test_setup_signing_installs_and_zero_key_removes_the_key(make_fleet, connect):
     fleet = make_fleet()
-    gcs = connect(fleet.ports[0])
+    main = connect(fleet.ports[0])
+    main.wait("HEARTBEAT", 5)
+    gcs = connect(fleet.ports2[0])
     gcs.wait("HEARTBEAT", 5)
     assert gcs.set_mode(5) == M.MAV_RESULT_ACCEPTED  # unsigned works before a key is set
-    gcs.m.mav.setup_signing_send(1, 1, list(KEY), 1)
-    assert signed(gcs.wait("HEARTBEAT", 5, signed))  # no ACK, but signed from now on
+    main.m.mav.setup_signing_send(1, 1, list(KEY), 1)  # over the main (USB) port
+    assert signed(gcs.wait("HEARTBEAT", 5, signed))  # no ACK, but every port signs from now on
     gcs.m.mav.command_long_send(1, 1, M.MAV_CMD_DO_SET_MODE, 0, 1, 0, 0, 0, 0, 0, 0)
     assert acks(gcs) == []
     gcs.m.setup_signing(KEY, sign_outgoing=True, allow_unsigned_callback=lambda *_: True)

@@ -171,14 +171,15 @@ def test_vehicle_re_requests_then_cancels_an_abandoned_upload(one):
     assert len(requests) >= 5 and {s[1] for s in requests} == {0}  # re-sent about every second
 
 
-def test_clear_all_keeps_home_and_empty_mission_reads_count_1(one):
+def test_fresh_mission_reads_home_and_clear_all_reads_count_0(one):
     _fleet, gcs = one
-    assert len(gcs.download(0)) == 1  # empty mission: only home
+    assert len(gcs.download(0)) == 1  # fresh vehicle: only home
     assert gcs.upload(sample_mission()) == M.MAV_MISSION_ACCEPTED
     assert gcs.param_get("MIS_TOTAL") == 6
     gcs.m.mav.mission_clear_all_send(1, 1, 0)
     assert gcs.wait("MISSION_ACK", 5).type == M.MAV_MISSION_ACCEPTED
-    assert len(gcs.download(0)) == 1
+    assert len(gcs.download(0)) == 0  # ArduCopter 4.7: home too is gone until the next upload
+    assert gcs.param_get("MIS_TOTAL") == 0
 
 
 def fence_items() -> list[dict]:

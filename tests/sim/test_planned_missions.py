@@ -41,7 +41,7 @@ def _load_wpl(path: Path) -> list[dict]:
 
 def _fly(make_fleet, connect, items: list[dict], timeout_s: float) -> list:
     home = items[0]
-    fleet = make_fleet(homes=[Home(lat_deg=home["x"] / 1e7, lon_deg=home["y"] / 1e7)], speedup=50.0)
+    fleet = make_fleet(homes=[Home(lat_deg=home["x"] / 1e7, lon_deg=home["y"] / 1e7)], speedup=50.0, camera=True)
     gcs = connect(fleet.ports[0])
     gcs.wait("HEARTBEAT", 5)
     assert gcs.upload(items) == M.MAV_MISSION_ACCEPTED

@@ -42,7 +42,7 @@ def test_streams_silent_until_requested_then_stop_with_interval_minus_1(one):
     _fleet, gcs = one
     gcs.wait_home()  # home is announced once when it is set; wait for that first
     quiet = {m.get_type() for m in gcs.collect(0.5)}
-    assert quiet <= {"HEARTBEAT", "HOME_POSITION", "COMMAND_ACK"}, quiet
+    assert quiet <= {"HEARTBEAT", "HOME_POSITION", "GPS_GLOBAL_ORIGIN", "COMMAND_ACK", "TIMESYNC", "STATUSTEXT"}, quiet
     gcs.request_streams(5)
     seen = {m.get_type() for m in gcs.collect(1.0)}
     assert seen >= STREAMED, STREAMED - seen
@@ -51,7 +51,7 @@ def test_streams_silent_until_requested_then_stop_with_interval_minus_1(one):
     gcs.collect(0.2)
     later = {m.get_type() for m in gcs.collect(0.5)}
     assert "ATTITUDE" not in later and "VFR_HUD" in later
-    assert gcs.command(M.MAV_CMD_SET_MESSAGE_INTERVAL, 99999, 100000) == M.MAV_RESULT_FAILED
+    assert gcs.command(M.MAV_CMD_SET_MESSAGE_INTERVAL, 99999, 100000) == M.MAV_RESULT_DENIED  # as ArduCopter
 
 
 def test_set_message_interval_rate_in_vehicle_time(one):
@@ -86,7 +86,7 @@ def test_arm_refused_before_position_estimate_then_accepted(make_fleet, connect)
     # ...but arming in GUIDED is refused until the position estimate is ready
     assert gcs.set_mode(4) == M.MAV_RESULT_ACCEPTED
     assert gcs.arm() == M.MAV_RESULT_FAILED
-    assert [t for t in gcs.texts() if t.startswith("PreArm")][-1] == "PreArm: Need Position Estimate"
+    assert [t for t in gcs.texts() if t.startswith("Arm:")][-1] == "Arm: Need Position Estimate"
     ekf = gcs.wait("EKF_STATUS_REPORT", 10, lambda e: e.flags & M.EKF_POS_HORIZ_ABS)
     assert gcs.arm() == M.MAV_RESULT_ACCEPTED
     hb = gcs.wait("HEARTBEAT", 5, lambda h: h.base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED)
@@ -97,8 +97,12 @@ def test_commands_and_acks(one):
     _fleet, gcs = one
     gcs.wait_home()
     assert gcs.set_mode(3) == M.MAV_RESULT_ACCEPTED  # any mode while disarmed
-    assert gcs.arm() == M.MAV_RESULT_FAILED  # AUTO is not armable
-    assert gcs.texts()[-1] == "Arm: Mode not armable"
+    assert gcs.arm() == M.MAV_RESULT_FAILED  # AUTO needs a mission (and is not armable from a GCS)
+    assert "Arm: Mode requires mission" in gcs.texts()
+    assert gcs.set_mode(9) == M.MAV_RESULT_ACCEPTED
+    assert gcs.arm() == M.MAV_RESULT_FAILED
+    gcs.collect(0.2)
+    assert [t for t in gcs.texts() if t.startswith("Arm:")][-1] == "Arm: LAND mode not armable"
     assert gcs.set_mode(99) == M.MAV_RESULT_FAILED
     assert gcs.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10) == M.MAV_RESULT_FAILED  # disarmed
     assert gcs.command(31000) == M.MAV_RESULT_UNSUPPORTED

@@ -1,0 +1,216 @@
+"""``dronepatrol demo``: the whole job on a simulated fleet, with the real commands.
+
+Every step runs the same command an officer types (``plan survey``, ``fleet upload``, ``fleet
+start``, ``telemetry watch --until-landed``, ``photos geotag``, ``report``), in this process,
+against three simulated ArduCopters (or three real ArduPilot SITL instances with ``--sitl``). A
+link owner in this process holds the links and records them, as ``fleet serve --record`` does.
+Everything started is stopped on the way out, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from dronepatrol.cli.options import JsonOpt
+from dronepatrol.cli.output import Verbosity, console, emit_json
+from dronepatrol.errors import DronePatrolError, InputError, UsageError
+
+DEFAULT_ZONE = Path("geofences/roiet.geojson")
+
+
+class DemoMission(StrEnum):
+    survey = "survey"
+    patrol = "patrol"
+    both = "both"
+
+
+@dataclass
+class DemoRun:
+    """What the demo made, for the closing summary (paths and figures)."""
+
+    out: Path
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    missions: list[Path] = field(default_factory=list)
+    flights: Path | None = None
+    photos: Path | None = None
+    report: Path | None = None
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out),
+            "missions": [str(m) for m in self.missions],
+            "flights": str(self.flights) if self.flights else None,
+            "photos": str(self.photos) if self.photos else None,
+            "report": str(self.report) if self.report else None,
+            "steps": self.steps,
+            "figures": self.figures,
+        }
+
+
+def _say(text: str) -> None:
+    if Verbosity.level >= 0:
+        console.print(text, soft_wrap=True)
+
+
+def _step(run: DemoRun, title: str, args: list[Any]) -> None:
+    """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code."""
+    from dronepatrol.cli.main import app
+
+    argv = [str(a) for a in args]
+    _say(f"\n[bold cyan]── {len(run.steps) + 1}. {escape(title)}[/]  [dim]dronepatrol {escape(' '.join(argv))}[/]")
+    t0 = time.monotonic()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="dronepatrol", standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    run.steps.append({"step": title, "argv": ["dronepatrol", *argv], "seconds": round(time.monotonic() - t0, 2)})
+    if isinstance(code, int) and code != 0:
+        raise typer.Exit(code)
+
+
+def _homes(zone_path: Path, n: int) -> list[tuple[float, float]]:
+    """(lat, lon) of the zone's first ``n`` launch sites (drone order); the zone's centre otherwise."""
+    from dronepatrol.config import load_rules
+    from dronepatrol.zones import load_zone
+
+    zone = load_zone(zone_path, load_rules(None))
+    sites = [(s.lat, s.lon) for s in zone.launches[:n]]
+    if len(sites) < n:
+        c = zone.area_m.representative_point()
+        lon, lat = zone.frame.lonlat(c.x, c.y)
+        sites += [(lat, lon + 0.00015 * i) for i in range(n - len(sites))]
+    return sites
+
+
+def _write_fleet(path: Path, connections: list[str]) -> Path:
+    lines = []
+    for i, conn in enumerate(connections, start=1):
+        lines += ["[[drones]]", f'name = "drone{i}"', f'connection = "{conn}"', f"system_id = {i}", ""]
+    path.write_text("\n".join(lines))
+    return path
+
+
+def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, zone: Path, *, speedup: float, loss: float,
+                 clock_offset_s: float, sitl: Path | None, camera_dir: Path) -> list[str]:
+    homes = _homes(zone, 3)
+    if sitl is not None:
+        from dronepatrol.sitl import SitlHome, start_sitl
+
+        _say(f"starting three ArduPilot SITL instances ({escape(str(sitl))}, speed-up {speedup:g})")
+        procs = stack.enter_context(
+            start_sitl(sitl, [SitlHome(lat=lat, lon=lon, alt_amsl_m=140.0) for lat, lon in homes],
+                       run.out / "sitl", speedup=speedup)
+        )
+        return procs.connections
+    from dronepatrol.sim.fleet import Home, SimFleet
+
+    fleet = SimFleet(drones=3, speedup=speedup, homes=[Home(lat_deg=lat, lon_deg=lon) for lat, lon in homes],
+                     base_port=0, loss=loss, photos_dir=camera_dir, camera=True,
+                     camera_clock_offset_s=clock_offset_s, camera_miss_probability=0.01, seed=7).start()
+    stack.callback(fleet.close)
+    _say(f"simulated fleet: 3 ArduCopters at the zone's launch sites, speed-up {speedup:g}, "
+         f"{loss:.0%} packet loss, camera clock {clock_offset_s:+g} s off")
+    return [f"tcp:127.0.0.1:{p}" for p in fleet.ports]
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where the run goes: OUT/<UTC time>/.")] = Path("demo"),
+    speedup: Annotated[float, typer.Option("--speedup", min=1.0, max=100.0,
+                                           help="Simulated time runs this many times faster.")] = 40.0,
+    zone: Annotated[Path, typer.Option("--zone", help="Safety zone to survey.")] = DEFAULT_ZONE,
+    mission: Annotated[DemoMission, typer.Option("--mission", help="What to fly (both are planned).")] = (
+        DemoMission.survey),
+    sorties: Annotated[int, typer.Option("--sorties", min=1, help="Sorties to fly per drone (battery swaps).")] = 1,
+    loss: Annotated[float, typer.Option("--loss", min=0.0, max=0.5, help="Packet loss on every link, 0-0.5.")] = 0.02,
+    clock_offset: Annotated[float, typer.Option("--camera-clock-offset", metavar="S",
+                                                help="How far the cameras' clocks are off, seconds.")] = 37.0,
+    sitl: Annotated[Path | None, typer.Option("--sitl", metavar="PATH",
+                                              help="Fly three real ArduPilot SITL instances of this arducopter "
+                                                   "binary instead of the simulator.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: th or en.")] = "en",
+    json_out: JsonOpt = False,
+) -> None:
+    """The whole workflow on a simulated fleet: plan, check, upload and verify, fly, watch and
+    record, geotag the photos, and build the commander's report.
+
+    Uses the same commands an officer runs; prints where everything is. Ctrl-C stops the drones'
+    simulation and every helper process, after saving what was recorded.
+    """
+    if not zone.is_file():
+        raise InputError(f"{zone}: no such zone file — run the demo from the dronepatrol folder or give --zone FILE")
+    if sitl is not None and not sitl.is_file():
+        raise UsageError(f"--sitl {sitl}: no such file — give the path of an ArduPilot 'arducopter' SITL build")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run = DemoRun(out=(out / stamp).resolve())
+    run.out.mkdir(parents=True, exist_ok=False)
+    fleet_file = run.out / "fleet.toml"
+    camera_dir = run.out / "camera"
+    t0 = time.monotonic()
+    flights = run.out / "flights"
+    kinds = ["survey", "patrol"]
+    fly = ["survey", "patrol"] if mission is DemoMission.both else [mission.value]
+    with contextlib.ExitStack() as stack:
+        connections = _start_fleet(stack, run, zone, speedup=speedup, loss=loss, clock_offset_s=clock_offset,
+                                   sitl=sitl, camera_dir=camera_dir)
+        _write_fleet(fleet_file, connections)
+        for kind in kinds:
+            target = run.out / "missions" / kind
+            _step(run, f"plan {kind}", ["plan", kind, zone, "-o", target, "--fleet", fleet_file])
+            run.missions.append(target)
+        from dronepatrol.config import load_fleet
+        from dronepatrol.mavlink.owner import ensure_owner, stop_owner
+
+        owner = ensure_owner(load_fleet(fleet_file), record_dir=flights, background=False, base_port=0)
+        stack.callback(stop_owner, owner)
+        run.flights = Path(owner.recording) if owner.recording else flights
+        _say(f"link owner holds the three links and records to {escape(str(run.flights))}")
+        if sitl is not None:
+            _step(run, "configure the cameras", ["fleet", "camera", "--fleet", fleet_file, "--yes"])
+        for kind in fly:
+            for sortie in range(1, sorties + 1):
+                target = run.out / "missions" / kind
+                _step(run, f"upload {kind} sortie {sortie}",
+                      ["fleet", "upload", target, "--sortie", sortie, "--fleet", fleet_file, "--yes"])
+                _step(run, f"start {kind} sortie {sortie}", ["fleet", "start", "--fleet", fleet_file, "--yes"])
+                _step(run, "watch until every drone has landed",
+                      ["telemetry", "watch", "--fleet", fleet_file, "--until-landed"])
+        stack.close()  # the recording is closed before the logs are read
+    tlogs = sorted(run.flights.glob("*.tlog")) if run.flights else []
+    run.photos = run.out / "photos"
+    logs = [a for t in tlogs for a in ("--log", t)]
+    _step(run, "geotag the photos", ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *logs])
+    run.report = run.out / "report.html"
+    _step(run, "build the report",
+          ["report", "-o", run.report, "--zone", zone, *[a for m in run.missions for a in ("--missions", m)],
+           "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"])
+    run.figures["seconds"] = round(time.monotonic() - t0, 1)
+    manifest = run.photos / "manifest.json"
+    if manifest.is_file():
+        with contextlib.suppress(ValueError, OSError):
+            run.figures["photos_tagged"] = len(json.loads(manifest.read_text()).get("photos", []))
+    _closing(run, json_out)
+
+
+def _closing(run: DemoRun, json_out: bool) -> None:
+    if json_out:
+        emit_json(run.to_json())
+    _say(f"\n[bold green]demo done in {run.figures.get('seconds', 0):.0f} s[/]")
+    rows = [("missions", ", ".join(str(m) for m in run.missions)), ("recordings", str(run.flights)),
+            ("tagged photos", str(run.photos)), ("report", f"{run.report}  (open it in a browser)")]
+    for label, value in rows:
+        _say(f"  {label:14} {escape(value)}")
+
+
+__all__ = ["DronePatrolError", "demo"]

@@ -1,0 +1,53 @@
+"""A CLI that answers at once: the top-level help loads no command group's libraries, and the
+lazy table of groups says what each group itself says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import typer
+
+from dronepatrol.cli.main import COMMANDS, app
+
+HEAVY = ("shapely", "scipy", "ortools", "pymavlink", "folium", "pyproj", "numpy", "PIL", "piexif")
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    code = (
+        "import sys\n"
+        "from dronepatrol.cli.main import app\n"
+        "import typer\n"
+        "typer.main.get_command(app)\n"
+        f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_top_level_help_lists_every_group_without_importing_it() -> None:
+    code = (
+        "import sys\n"
+        "from dronepatrol.cli.main import run\n"
+        "try:\n    run(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED=' + ','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.rstrip().endswith("LOADED=")
+    for name in COMMANDS:
+        assert f" {name} " in out.stdout
+
+
+def test_each_group_says_what_the_table_says() -> None:
+    root = typer.main.get_command(app)
+    for name, (_module, _attr, summary) in COMMANDS.items():
+        command = root.load(name)
+        assert command.name == name
+        own = " ".join((command.help or "").split("\n\n")[0].split())
+        assert own == summary, f"{name}: the lazy table says {summary!r}, the group says {own!r}"
+
+
+def test_unknown_command_is_a_usage_error(cli) -> None:
+    result = cli("nosuch")
+    assert result.exit_code == 2
+    assert "No such command 'nosuch'" in result.stderr
