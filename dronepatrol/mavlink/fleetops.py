@@ -505,9 +505,12 @@ def status_fleet(links: Mapping[str, Any], *, state: Path | None = None, fix_gcs
 
 @dataclass
 class StartResult:
+    """``began_s``: when this drone's start began, seconds after the fleet's common start."""
+
     drone: str
     offset_s: float
     armed_after_s: float
+    began_s: float = 0.0
     mode: str = "AUTO"
 
 
@@ -526,13 +529,14 @@ def start_drone(link: Any, *, at: float, offset_s: float = 0.0, takeoff_alt_m: f
     if pause > 0:
         time.sleep(pause)
     t0 = time.monotonic()
+    began = t0 - (at - offset_s)
     ops.set_mode(link, MODE_NUMBERS["GUIDED"], "GUIDED")
     ops.arm(link, timeout_s=arm_timeout_s)
     armed_after = time.monotonic() - t0
     ops.command(link, ops.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, takeoff_alt_m)
     _wait_climb(link, takeoff_alt_m, climb_timeout_s)
     ops.set_mode(link, MODE_NUMBERS["AUTO"], "AUTO")
-    return StartResult(drone=link.name, offset_s=offset_s, armed_after_s=armed_after)
+    return StartResult(drone=link.name, offset_s=offset_s, armed_after_s=armed_after, began_s=began)
 
 
 def preflight_fleet(links: Mapping[str, Any], *, state: Path | None = None,
