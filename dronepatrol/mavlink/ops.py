@@ -10,6 +10,8 @@ raises :class:`~dronepatrol.errors.LinkTimeout` (exit 4) or
 - transfers drive :class:`~dronepatrol.mavlink.transfer.Transfer` with the spec timeouts
   (1500 ms, 250 ms per item, 5 retries);
 - :func:`set_param` sends PARAM_SET and checks the PARAM_VALUE the vehicle answers (read-back);
+  parameter reads and writes are retried up to 8 times, 1 s apart (a radio losing a third of its
+  packets still gets through; a dead link is reported after 9 s, like a transfer);
 - :func:`command` sends COMMAND_LONG to the drone's system id and waits for the COMMAND_ACK of
   that command from that id (a rejection raises, naming drone, command and result);
 - :func:`arm` retries arming until a deadline and reports the last ``PreArm:``/``Arm:`` text.
@@ -241,7 +243,7 @@ def _name(msg: Any) -> str:
     return pid.rstrip("\x00")
 
 
-def get_param(link: Port, name: str, *, timeout_s: float = 1.5, retries: int = 3, required: bool = True
+def get_param(link: Port, name: str, *, timeout_s: float = 1.0, retries: int = 8, required: bool = True
               ) -> float | None:
     """A parameter's value (PARAM_REQUEST_READ -> PARAM_VALUE); ``None`` if absent and not ``required``."""
     with link.subscribe(["PARAM_VALUE"]) as sub:
@@ -256,7 +258,7 @@ def get_param(link: Port, name: str, *, timeout_s: float = 1.5, retries: int = 3
                       "(or the firmware has no such parameter)")
 
 
-def set_param(link: Port, name: str, value: float, *, timeout_s: float = 1.5, retries: int = 3) -> float:
+def set_param(link: Port, name: str, value: float, *, timeout_s: float = 1.0, retries: int = 8) -> float:
     """Set a parameter and check the value the vehicle answers; returns it.
 
     Raises :class:`VehicleRejected` if the vehicle keeps another value, :class:`LinkTimeout` if it
@@ -282,7 +284,7 @@ def set_param(link: Port, name: str, value: float, *, timeout_s: float = 1.5, re
 # --- commands ---------------------------------------------------------------------------------------
 
 
-def command(link: Port, cmd: int, *params: float, timeout_s: float = 1.5, retries: int = 3, check: bool = True,
+def command(link: Port, cmd: int, *params: float, timeout_s: float = 1.5, retries: int = 5, check: bool = True,
             in_progress_s: float = 10.0) -> int:
     """COMMAND_LONG to the drone's system id; returns the MAV_RESULT of its COMMAND_ACK.
 
