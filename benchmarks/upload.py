@@ -132,7 +132,7 @@ def sim_runs(quick: bool) -> None:
     for loss in (0.0, 0.1, 0.3):
         times = []
         for seed in range(1 if quick else 3):
-            with SimFleet(drones=1, base_port=0, speedup=10, prearm_delay_s=2, loss=loss, seed=seed,
+            with SimFleet(drones=1, base_port=0, speedup=1, prearm_delay_s=2, loss=loss, seed=seed,
                           latency_ms=latency_ms) as sim:
                 v = sim.vehicles[0]
                 m = plan(v.config.lon_deg, v.config.lat_deg, "drone1")

@@ -272,6 +272,11 @@ class Transfer:
         return [self._ack_msg(OPERATION_CANCELLED)]
 
     # --- timers ---------------------------------------------------------------------------------
+    @property
+    def _last_out(self) -> int:
+        """The highest item the vehicle is known to want: the last asked in order, or the one pushed after it."""
+        return self._highest + 1 if self._nudged else self._highest
+
     def _spec_timeout(self) -> float:
         return self.timeouts.item_s if self._state == "wait_item" else self.timeouts.reply_s
 
@@ -362,7 +367,7 @@ class Transfer:
         if kind == "MISSION_ACK":
             result = int(msg.type)
             if result == ACCEPTED:
-                if n == 0 or self._highest == n - 1:
+                if n == 0 or self._last_out == n - 1:
                     self._succeed()
                 return []  # stale: this upload has not sent its last item yet
             if result == INVALID_SEQUENCE:
@@ -408,7 +413,7 @@ class Transfer:
         """Call when ``now >= deadline``: re-sends, or ends the transfer when its window is over."""
         if not self.started or self.done or self.deadline is None or now < self.deadline:
             return []
-        final = self.op is Op.UPLOAD and self._state == "sending" and self._highest == len(self.send_items) - 1
+        final = self.op is Op.UPLOAD and self._state == "sending" and self._last_out == len(self.send_items) - 1
         if final and now >= self._progress_at + self.timeouts.reply_s:
             # the last item went out and the vehicle has been silent longer than its own re-request
             # period: it is not waiting for anything (the final ACK was lost); the download proves it
@@ -423,7 +428,7 @@ class Transfer:
         if self._state == "wait_item":
             return [self._request_msg(self._next)]
         if self._state == "sending":
-            self._last_sent = max(self._highest, 0)
+            self._last_sent = max(self._last_out, 0)
             return [self._item_msg(self._last_sent)]
         return [self._first_msg()]
 

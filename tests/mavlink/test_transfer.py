@@ -489,3 +489,31 @@ def test_random_faults_never_hang_and_end_clearly(op: str, n: int, mt: int, drop
 def test_timeouts_are_the_specs() -> None:
     t = Timeouts()
     assert (t.reply_s, t.item_s, t.retries) == (1.5, 0.25, 5)
+
+
+def test_pushed_last_item_then_the_final_ack_ends_the_upload() -> None:
+    t = upload(3)
+    t.start(0.0)
+    v = FakeVehicle().enc
+    t.on_message(v.mission_request_encode(254, 190, 0, 0), 0.1)
+    t.on_message(v.mission_request_encode(254, 190, 1, 0), 0.2)  # the request for item 2 is lost
+    resent = t.on_tick(t.deadline)
+    assert [m.seq for m in resent] == [1]
+    pushed = t.on_message(v.mission_ack_encode(254, 190, M.MAV_MISSION_INVALID_SEQUENCE, 0), 0.5)
+    assert [m.seq for m in pushed] == [2]  # the last item, pushed
+    t.on_message(v.mission_ack_encode(254, 190, M.MAV_MISSION_ACCEPTED, 0), 0.6)
+    assert t.ok and not t.unconfirmed
+
+
+def test_pushed_last_item_with_the_final_ack_lost_ends_unconfirmed() -> None:
+    t = upload(3)
+    t.start(0.0)
+    v = FakeVehicle().enc
+    t.on_message(v.mission_request_encode(254, 190, 0, 0), 0.1)
+    t.on_message(v.mission_request_encode(254, 190, 1, 0), 0.2)
+    t.on_tick(t.deadline)
+    t.on_message(v.mission_ack_encode(254, 190, M.MAV_MISSION_INVALID_SEQUENCE, 0), 0.5)
+    sent = []
+    while not t.done:
+        sent += t.on_tick(t.deadline)
+    assert t.ok and t.unconfirmed and {m.seq for m in sent} <= {2}
