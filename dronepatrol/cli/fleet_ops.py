@@ -254,6 +254,7 @@ def _print_status(rows: list[dict]) -> None:
                       _cell(r["ekf_position_ok"]), home, board, match, r["signing"])
         if r["prearm_text"]:
             notes.append(f"{r['drone']}: {r['prearm_text']}")
+        notes.extend(f"{r['drone']}: not ready to start: {f['message']}" for f in r["preflight"])
     console.print(table)
     console.print("on board: mission items/fence items/rally points; matches upload: mission, fence, rally")
     for line in notes:
@@ -352,10 +353,11 @@ def start(
                               + "\n".join(f.format() for f in exc.findings), findings=exc.findings) from None
     rows = [{"drone": n, "started": results[n].ok,
              "offset_s": results[n].value.offset_s if results[n].ok else None,
+             "began_s": round(results[n].value.began_s, 2) if results[n].ok else None,
              "error": None if results[n].ok else str(results[n].error)} for n in order]
     for r in rows:
         info(f"[green]{r['drone']}[/]: armed, took off, AUTO" if r["started"]
-             else f"[red]{r['drone']}[/]: {r['error']}")
+             else f"[red]{r['error']}[/]")
     if json_out:
         emit_json({"started": rows})
     failed = {n: results[n].error for n in order if not results[n].ok}

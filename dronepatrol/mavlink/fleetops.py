@@ -28,6 +28,7 @@ from dronepatrol.errors import DronePatrolError, LinkTimeout, SafetyError, Vehic
 from dronepatrol.fsutil import atomic_write_text
 from dronepatrol.mavlink import ops
 from dronepatrol.mavlink.items import board_digest, plan_lists, triggers_photos
+from dronepatrol.mavlink.transfer import DENIED, TransferRejected
 from dronepatrol.mission import Geofence, Mission
 from dronepatrol.preflight import (
     MODE_NUMBERS,
@@ -291,7 +292,7 @@ def upload_drone(link: Any, mission: Mission, *, source: str = "", progress: Pro
     wanted = fence_params(mission.geofence)
     counts = (len(lists[0]) - 1, len(lists[1]), len(lists[2]))
 
-    def bar(stage: str, mt: int | None = None) -> Callable[[int, int], None]:
+    def bar(stage: str) -> Callable[[int, int], None]:
         return lambda done, total: progress(name, stage, done, total)
 
     if not force:
@@ -322,7 +323,15 @@ def upload_drone(link: Any, mission: Mission, *, source: str = "", progress: Pro
     board = {}
     for mt in (1, 2, 0):
         progress(name, f"verifying {LISTS[mt]}", 0, max(1, len(lists[mt])))
-        dl = ops.download_list(link, mt, expect=lists[mt], progress=bar(f"verifying {LISTS[mt]}"))
+        try:
+            dl = ops.download_list(link, mt, expect=lists[mt], progress=bar(f"verifying {LISTS[mt]}"))
+        except TransferRejected as exc:
+            if exc.result != DENIED:
+                raise
+            # an upload whose final ACK was lost may still be open on the vehicle, waiting for an
+            # item (it denies downloads meanwhile): upload that list again, once, then read it back
+            ops.upload_list(link, mt, lists[mt], progress=bar(f"uploading {LISTS[mt]} again"))
+            dl = ops.download_list(link, mt, expect=lists[mt], progress=bar(f"verifying {LISTS[mt]}"))
         if not dl.matches:
             more = f" (and {len(dl.differences) - 3} more)" if len(dl.differences) > 3 else ""
             raise VehicleRejected(f"{name}: the {LISTS[mt]} read back differs from the plan: "
@@ -496,9 +505,12 @@ def status_fleet(links: Mapping[str, Any], *, state: Path | None = None, fix_gcs
 
 @dataclass
 class StartResult:
+    """``began_s``: when this drone's start began, seconds after the fleet's common start."""
+
     drone: str
     offset_s: float
     armed_after_s: float
+    began_s: float = 0.0
     mode: str = "AUTO"
 
 
@@ -517,13 +529,14 @@ def start_drone(link: Any, *, at: float, offset_s: float = 0.0, takeoff_alt_m: f
     if pause > 0:
         time.sleep(pause)
     t0 = time.monotonic()
+    began = t0 - (at - offset_s)
     ops.set_mode(link, MODE_NUMBERS["GUIDED"], "GUIDED")
     ops.arm(link, timeout_s=arm_timeout_s)
     armed_after = time.monotonic() - t0
     ops.command(link, ops.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, takeoff_alt_m)
     _wait_climb(link, takeoff_alt_m, climb_timeout_s)
     ops.set_mode(link, MODE_NUMBERS["AUTO"], "AUTO")
-    return StartResult(drone=link.name, offset_s=offset_s, armed_after_s=armed_after)
+    return StartResult(drone=link.name, offset_s=offset_s, armed_after_s=armed_after, began_s=began)
 
 
 def preflight_fleet(links: Mapping[str, Any], *, state: Path | None = None,

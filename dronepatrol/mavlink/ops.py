@@ -10,6 +10,8 @@ raises :class:`~dronepatrol.errors.LinkTimeout` (exit 4) or
 - transfers drive :class:`~dronepatrol.mavlink.transfer.Transfer` with the spec timeouts
   (1500 ms, 250 ms per item, 5 retries);
 - :func:`set_param` sends PARAM_SET and checks the PARAM_VALUE the vehicle answers (read-back);
+  parameter reads and writes are retried up to 8 times, 1 s apart (a radio losing a third of its
+  packets still gets through; a dead link is reported after 9 s, like a transfer);
 - :func:`command` sends COMMAND_LONG to the drone's system id and waits for the COMMAND_ACK of
   that command from that id (a rejection raises, naming drone, command and result);
 - :func:`arm` retries arming until a deadline and reports the last ``PreArm:``/``Arm:`` text.
@@ -17,9 +19,12 @@ raises :class:`~dronepatrol.errors.LinkTimeout` (exit 4) or
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import struct
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -107,6 +112,14 @@ def run_transfer(link: Port, transfer: Transfer, *, progress: Progress | None = 
     ``stop(transfer)`` (checked after every message) ends a download early, e.g. at the first
     item that differs from the plan; the transfer is then cancelled and returned unfinished.
     """
+    try:
+        return _drive(link, transfer, progress, stop)
+    finally:
+        _remember_rtt(link, transfer)
+
+
+def _drive(link: Port, transfer: Transfer, progress: Progress | None, stop: Callable[[Transfer], bool] | None
+           ) -> Transfer:
     with link.subscribe(MISSION_MESSAGES) as sub:
         for m in transfer.start(time.monotonic()):
             link.send(m)
@@ -133,6 +146,26 @@ def run_transfer(link: Port, transfer: Transfer, *, progress: Progress | None = 
     return transfer
 
 
+#: Each link's smoothed round-trip time from its last transfer (seeds the next one's re-send timer).
+_SRTT: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def _timeouts(link: Port, timeouts: Timeouts | None) -> Timeouts:
+    t = timeouts or Timeouts()
+    if t.initial_srtt_s is None:
+        with contextlib.suppress(TypeError):
+            srtt = _SRTT.get(link)
+            if srtt is not None:
+                t = dataclasses.replace(t, initial_srtt_s=srtt)
+    return t
+
+
+def _remember_rtt(link: Port, transfer: Transfer) -> None:
+    if transfer.srtt_s is not None:
+        with contextlib.suppress(TypeError):
+            _SRTT[link] = transfer.srtt_s
+
+
 def _label(link: Port, mission_type: int, op: str) -> str:
     return f"{link.name}: {('mission', 'fence', 'rally')[mission_type]} {op}"
 
@@ -143,13 +176,13 @@ def upload_list(link: Port, mission_type: int, items: Sequence[WireItem], *, pro
     if not items:
         return clear_list(link, mission_type, timeouts=timeouts)
     t = Transfer.upload(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type, items,
-                        timeouts=timeouts, label=_label(link, mission_type, "upload"))
+                        timeouts=_timeouts(link, timeouts), label=_label(link, mission_type, "upload"))
     return run_transfer(link, t, progress=progress)
 
 
 def clear_list(link: Port, mission_type: int, *, timeouts: Timeouts | None = None) -> Transfer:
-    t = Transfer.clear(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type, timeouts=timeouts,
-                       label=_label(link, mission_type, "clear"))
+    t = Transfer.clear(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type,
+                       timeouts=_timeouts(link, timeouts), label=_label(link, mission_type, "clear"))
     return run_transfer(link, t)
 
 
@@ -172,8 +205,8 @@ def download_list(link: Port, mission_type: int, *, expect: Sequence[WireItem] |
     ``stop_at_difference`` ends the download at the first difference (a count that differs, or an
     item): the quick "is this plan already on board?" test before an upload.
     """
-    t = Transfer.download(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type, timeouts=timeouts,
-                          label=_label(link, mission_type, "download"))
+    t = Transfer.download(link.mav, link.system_id, COMPONENT_AUTOPILOT, mission_type,
+                          timeouts=_timeouts(link, timeouts), label=_label(link, mission_type, "download"))
     diffs: list[str] = []
     checked = {"n": 0}
 
@@ -210,7 +243,7 @@ def _name(msg: Any) -> str:
     return pid.rstrip("\x00")
 
 
-def get_param(link: Port, name: str, *, timeout_s: float = 1.5, retries: int = 3, required: bool = True
+def get_param(link: Port, name: str, *, timeout_s: float = 1.0, retries: int = 8, required: bool = True
               ) -> float | None:
     """A parameter's value (PARAM_REQUEST_READ -> PARAM_VALUE); ``None`` if absent and not ``required``."""
     with link.subscribe(["PARAM_VALUE"]) as sub:
@@ -225,7 +258,7 @@ def get_param(link: Port, name: str, *, timeout_s: float = 1.5, retries: int = 3
                       "(or the firmware has no such parameter)")
 
 
-def set_param(link: Port, name: str, value: float, *, timeout_s: float = 1.5, retries: int = 3) -> float:
+def set_param(link: Port, name: str, value: float, *, timeout_s: float = 1.0, retries: int = 8) -> float:
     """Set a parameter and check the value the vehicle answers; returns it.
 
     Raises :class:`VehicleRejected` if the vehicle keeps another value, :class:`LinkTimeout` if it
@@ -251,7 +284,7 @@ def set_param(link: Port, name: str, value: float, *, timeout_s: float = 1.5, re
 # --- commands ---------------------------------------------------------------------------------------
 
 
-def command(link: Port, cmd: int, *params: float, timeout_s: float = 1.5, retries: int = 3, check: bool = True,
+def command(link: Port, cmd: int, *params: float, timeout_s: float = 1.5, retries: int = 5, check: bool = True,
             in_progress_s: float = 10.0) -> int:
     """COMMAND_LONG to the drone's system id; returns the MAV_RESULT of its COMMAND_ACK.
 

@@ -16,16 +16,21 @@ One :class:`Transfer` is one upload, download or clear of one list (``mission_ty
 Behaviour (MAVLink mission protocol, QGroundControl's PlanManager, ArduCopter as observed):
 
 - timeouts: :attr:`Timeouts.reply_s` (1500 ms) for a reply, :attr:`Timeouts.item_s` (250 ms) per
-  item while downloading, :attr:`Timeouts.retries` (5) re-sends, then the transfer ends with
-  :class:`TransferTimeout` (and a MISSION_ACK OPERATION_CANCELLED tells the vehicle so);
+  item while downloading, :attr:`Timeouts.retries` (5): after 5 re-sends and 9 s without progress
+  the transfer ends with :class:`TransferTimeout` (and a MISSION_ACK OPERATION_CANCELLED tells the
+  vehicle so). Lost messages are re-sent as soon as the measured round trip says they are late
+  (see :class:`Timeouts`);
 - uploads answer MISSION_REQUEST and MISSION_REQUEST_INT alike with MISSION_ITEM_INT; any request
   in range is answered, again if repeated (a duplicate request is not an error);
 - MISSION_ACK INVALID_SEQUENCE in the middle of an upload is not fatal (ArduCopter re-requests and
   ends ACCEPTED); any other error ACK ends the transfer with :class:`TransferRejected` and a
   message an officer understands (:func:`result_message`);
-- a lost final ACK: the last item is sent once more; if the vehicle still says nothing it is not
-  waiting for anything (ArduCopter re-requests a missing item every second), so the upload ends
-  ``ok`` with :attr:`Transfer.unconfirmed` set: the caller's download is the proof;
+- a lost final ACK: the last item is re-sent; if the vehicle stays silent for
+  :attr:`Timeouts.reply_s` it is not waiting for anything (ArduCopter re-requests a missing item
+  every second), so the upload ends ``ok`` with :attr:`Transfer.unconfirmed` set: the caller's
+  download is the proof;
+- an INVALID_SEQUENCE answer to a re-sent item means the vehicle had it (its next request was
+  lost): the next item is sent at once (once per step);
 - an ACCEPTED ACK that cannot end this upload (before the last item was asked for) is stale and
   ignored; messages of another mission type, to another ground station, or arriving before
   :meth:`Transfer.start` or after the end change nothing.
@@ -33,6 +38,7 @@ Behaviour (MAVLink mission protocol, QGroundControl's PlanManager, ArduCopter as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -65,12 +71,25 @@ MISSION_MESSAGES = ("MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK", "MI
 
 @dataclass(frozen=True, kw_only=True)
 class Timeouts:
-    """Protocol timeouts in seconds (MAVLink guide and QGroundControl: 1.5 s, 0.25 s, 5 retries)."""
+    """Protocol timeouts in seconds (MAVLink guide and QGroundControl: 1.5 s, 0.25 s, 5 retries).
+
+    A message without its reply is re-sent after at most ``reply_s`` (``item_s`` for a download
+    item); the transfer gives up after ``retries`` re-sends *and* ``(retries + 1) x reply_s``
+    (9 s) without progress. Within that window a lost message is re-sent as soon as the link's
+    measured round trip says it is late (``rto_factor`` x smoothed RTT, at least ``min_rto_s``,
+    doubling on each re-send, never later than the spec timeout): a lossy link then costs a few
+    round trips per lost message, not a second. Before the first RTT sample (``initial_srtt_s``:
+    the link's estimate from an earlier transfer) the spec timeouts apply. ``adaptive=False``
+    re-sends only at the spec timeouts.
+    """
 
     reply_s: float = 1.5
     item_s: float = 0.25
     retries: int = 5
-    final_ack_retries: int = 1
+    adaptive: bool = True
+    rto_factor: float = 4.0
+    min_rto_s: float = 0.02
+    initial_srtt_s: float | None = None
 
 
 class Op(Enum):
@@ -164,8 +183,15 @@ class Transfer:
         self.invalid_sequence_acks = 0
         self.resends = 0
         self.deadline: float | None = None
-        self._retries_left = self.timeouts.retries
+        #: smoothed round-trip time (s) measured on replies to messages sent once
+        self.srtt_s: float | None = self.timeouts.initial_srtt_s
         self._state = "idle"
+        self._sent_at = 0.0  # when the message now awaiting its reply was first sent
+        self._resent = False  # ... and whether it was re-sent since (no RTT sample then)
+        self._backoff = 0
+        self._progress_at = 0.0
+        self._tries = 1
+        self._nudged = False
         self._highest = -1  # highest item seq sent (upload)
         self._last_sent: int | None = None
         self._next = 0  # next item seq wanted (download)
@@ -233,7 +259,7 @@ class Transfer:
         self._fail(TransferRejected(f"{self.label}: {msg}", result=result, mission_type=self.mission_type))
 
     def _timeout(self, what: str) -> list[Any]:
-        self._fail(TransferTimeout(f"{self.label}: {what} after {self.timeouts.retries + 1} tries — check the link "
+        self._fail(TransferTimeout(f"{self.label}: {what} after {self._tries} tries — check the link "
                                    "(radio range, cable) and that no other program is using the drone's port"))
         return [self._ack_msg(OPERATION_CANCELLED)]
 
@@ -245,11 +271,50 @@ class Transfer:
                                     mission_type=self.mission_type))
         return [self._ack_msg(OPERATION_CANCELLED)]
 
-    # --- driving -------------------------------------------------------------------------------
-    def _arm_timer(self, now: float, seconds: float, *, reset_retries: bool) -> None:
-        self.deadline = now + seconds
-        if reset_retries:
-            self._retries_left = self.timeouts.retries
+    # --- timers ---------------------------------------------------------------------------------
+    @property
+    def _last_out(self) -> int:
+        """The highest item the vehicle is known to want: the last asked in order, or the one pushed after it."""
+        return self._highest + 1 if self._nudged else self._highest
+
+    def _spec_timeout(self) -> float:
+        return self.timeouts.item_s if self._state == "wait_item" else self.timeouts.reply_s
+
+    def _rto(self) -> float:
+        base = self._spec_timeout()
+        if not self.timeouts.adaptive or self.srtt_s is None:
+            return base
+        rto = max(self.timeouts.min_rto_s, self.timeouts.rto_factor * self.srtt_s) * 2 ** self._backoff
+        return min(base, rto)
+
+    def _progress(self, now: float) -> None:
+        """A reply that moves the transfer on: sample the RTT (Karn: not after a re-send), reset the timers."""
+        if not self._resent:
+            rtt = max(0.0, now - self._sent_at)
+            self.srtt_s = rtt if self.srtt_s is None else 0.875 * self.srtt_s + 0.125 * rtt
+        self._progress_at = now
+        self._backoff = 0
+        self._tries = 1
+        self._nudged = False
+        self._sent(now)
+
+    def _sent(self, now: float) -> None:
+        self._sent_at, self._resent = now, False
+        self.deadline = now + self._rto()
+
+    def _resend(self, now: float) -> None:
+        self._resent = True
+        self._backoff += 1
+        self._tries += 1
+        self.resends += 1
+        self.deadline = min(now + self._rto(), max(now, self._give_up_at()))
+
+    def _give_up_at(self) -> float:
+        # at least ``retries`` re-sends, and never before (retries + 1) x reply_s without progress: a
+        # download item is re-requested every <= 250 ms, but a lossy link gets the whole window
+        if self._tries <= self.timeouts.retries:
+            return math.inf
+        return self._progress_at + (self.timeouts.retries + 1) * self.timeouts.reply_s
 
     def start(self, now: float) -> list[Any]:
         """Begin: returns the first message (MISSION_COUNT, MISSION_REQUEST_LIST or MISSION_CLEAR_ALL)."""
@@ -257,7 +322,8 @@ class Transfer:
             return []
         self.started = True
         self._state = {Op.UPLOAD: "wait_request", Op.DOWNLOAD: "wait_count", Op.CLEAR: "wait_ack"}[self.op]
-        self._arm_timer(now, self.timeouts.reply_s, reset_retries=True)
+        self._progress_at = now
+        self._sent(now)
         return [self._first_msg()]
 
     def _for_us(self, msg: Any) -> bool:
@@ -291,20 +357,28 @@ class Transfer:
             seq = int(msg.seq)
             if not 0 <= seq < n:
                 return []  # out of range: not ours to answer; the timers decide
-            if seq > self._highest:
-                self._highest = seq
             self._last_sent = seq
             self._state = "sending"
-            self._arm_timer(now, self.timeouts.reply_s, reset_retries=True)
+            nudged_next = self._nudged and seq == self._highest + 2  # asks for the one after the item we pushed
+            if seq == self._highest + 1 or nudged_next:  # progress (a request out of sequence is only answered)
+                self._highest = seq
+                self._progress(now)
             return [self._item_msg(seq)]
         if kind == "MISSION_ACK":
             result = int(msg.type)
             if result == ACCEPTED:
-                if n == 0 or self._highest == n - 1:
+                if n == 0 or self._last_out == n - 1:
                     self._succeed()
                 return []  # stale: this upload has not sent its last item yet
             if result == INVALID_SEQUENCE:
                 self.invalid_sequence_acks += 1
+                if not self._nudged and 0 <= self._highest < n - 1:
+                    # the vehicle got an item it did not expect (our re-send, or an answer to a request
+                    # out of sequence): it has every item up to the last one it asked for in order, so
+                    # send the next one now rather than wait for its re-request a second later
+                    self._nudged = True
+                    self._last_sent = self._highest + 1
+                    return [self._item_msg(self._highest + 1)]
                 return []
             self._reject(result)
         return []
@@ -319,7 +393,7 @@ class Transfer:
                 return [self._ack_msg(ACCEPTED)]
             self._state = "wait_item"
             self._next = 0
-            self._arm_timer(now, self.timeouts.item_s, reset_retries=True)
+            self._progress(now)
             return [self._request_msg(0)]
         if kind in ("MISSION_ITEM_INT", "MISSION_ITEM"):
             if self._state != "wait_item" or int(msg.seq) != self._next:
@@ -329,43 +403,38 @@ class Transfer:
             if self._next >= (self.count or 0):
                 self._succeed()
                 return [self._ack_msg(ACCEPTED)]
-            self._arm_timer(now, self.timeouts.item_s, reset_retries=True)
+            self._progress(now)
             return [self._request_msg(self._next)]
         if kind == "MISSION_ACK" and int(msg.type) != ACCEPTED:
             self._reject(int(msg.type))
         return []
 
     def on_tick(self, now: float) -> list[Any]:
-        """Call when ``now >= deadline``: re-sends, or ends the transfer after the retries."""
+        """Call when ``now >= deadline``: re-sends, or ends the transfer when its window is over."""
         if not self.started or self.done or self.deadline is None or now < self.deadline:
             return []
-        if self._retries_left <= 0 and not (self.op is Op.UPLOAD and self._state == "sending"):
-            return self._timeout(self._silence())
-        if self.op is Op.UPLOAD and self._state == "sending":
-            return self._upload_tick(now)
-        self._retries_left -= 1
-        self.resends += 1
-        if self._state == "wait_item":
-            self._arm_timer(now, self.timeouts.item_s, reset_retries=False)
-            return [self._request_msg(self._next)]
-        self._arm_timer(now, self.timeouts.reply_s, reset_retries=False)
-        return [self._first_msg()]
-
-    def _upload_tick(self, now: float) -> list[Any]:
-        n = len(self.send_items)
-        waiting_final = self._highest == n - 1
-        if waiting_final and self._retries_left <= self.timeouts.retries - self.timeouts.final_ack_retries:
+        final = self.op is Op.UPLOAD and self._state == "sending" and self._last_out == len(self.send_items) - 1
+        if final and now >= self._progress_at + self.timeouts.reply_s:
+            # the last item went out and the vehicle has been silent longer than its own re-request
+            # period: it is not waiting for anything (the final ACK was lost); the download proves it
             self.unconfirmed = True
             self._succeed()
             return []
-        if self._retries_left <= 0:
-            return self._timeout(f"the vehicle stopped asking for items at item {self._highest} of {n}")
-        self._retries_left -= 1
-        self.resends += 1
-        self._arm_timer(now, self.timeouts.reply_s, reset_retries=False)
-        return [self._item_msg(self._highest)]
+        if now >= self._give_up_at():
+            return self._timeout(self._silence())
+        self._resend(now)
+        if final:
+            self.deadline = min(self.deadline, self._progress_at + self.timeouts.reply_s)
+        if self._state == "wait_item":
+            return [self._request_msg(self._next)]
+        if self._state == "sending":
+            self._last_sent = max(self._last_out, 0)
+            return [self._item_msg(self._last_sent)]
+        return [self._first_msg()]
 
     def _silence(self) -> str:
+        if self.op is Op.UPLOAD and self._state == "sending":
+            return f"the vehicle stopped asking for items at item {self._highest + 1} of {len(self.send_items)}"
         if self.op is Op.UPLOAD:
             return "no answer to MISSION_COUNT"
         if self.op is Op.CLEAR:

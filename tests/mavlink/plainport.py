@@ -55,6 +55,7 @@ class PlainPort:
         self.conn = mavutil.mavlink_connection(connection, source_system=254, source_component=190,
                                                autoreconnect=False)
         self.mav = self.conn.mav
+        self.sent: list[str] = []  # types of the messages sent, in order
         self._subs: list[PlainSubscription] = []
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -66,6 +67,7 @@ class PlainPort:
 
     def send(self, msg: Any) -> None:
         with self._send_lock:
+            self.sent.append(msg.get_type())
             self.mav.send(msg)
 
     def subscribe(self, types: Iterable[str] | None = None) -> PlainSubscription:

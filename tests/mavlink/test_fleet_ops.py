@@ -172,12 +172,14 @@ def test_start_refuses_listing_every_failed_check(cli, make_fleet, tmp_path) -> 
 
 
 def test_start_then_pause_resume_rtl_land(cli, make_fleet, tmp_path) -> None:
-    fleet = make_fleet(drones=2)
+    fleet = make_fleet(drones=2, camera=True)  # drone2 flies a survey: it needs a camera
     ff = fleet_file(tmp_path, fleet)
     assert cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(2)), "--fleet", ff, "--yes").exit_code == 0
     for i in range(2):
         with fleet.lock:
             fleet.vehicle(i).params.set("FS_GCS_ENABLE", 1)
+            # simulated time runs 20x: our 1 Hz heartbeats are 20 s apart for the vehicle
+            fleet.vehicle(i).params.set("FS_GCS_TIMEOUT", 120)
     r = cli("fleet", "start", "--fleet", ff, "--yes", "--json")
     assert r.exit_code == 0, r.stderr
     assert [x["started"] for x in r.json["started"]] == [True, True]
@@ -212,3 +214,45 @@ def test_unknown_drone_is_a_usage_error(cli, make_fleet, tmp_path) -> None:
     assert r.exit_code == 2 and "unknown drone 'drone7'" in r.stderr
     time.sleep(0)  # nothing was sent: the drone is still in its boot mode
     assert mode_of(fleet, 0) == MODES["STABILIZE"]
+
+
+def test_arm_retries_and_reports_the_last_prearm_text(make_fleet) -> None:
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.errors import VehicleRejected
+    from dronepatrol.mavlink import ops
+    from dronepatrol.mavlink.fleetlink import open_fleet
+
+    fleet = make_fleet(drones=1, prearm_delay_s=10_000)  # the position estimate never becomes ready
+    cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
+    with open_fleet(cfg, timeout_s=10) as links:
+        ops.set_mode(links["drone1"], 4, "GUIDED")
+        t0 = time.monotonic()
+        with pytest.raises(VehicleRejected) as err:
+            ops.arm(links["drone1"], timeout_s=2.0, retry_s=0.3)
+    assert time.monotonic() - t0 >= 2.0
+    text = str(err.value)  # ArduCopter says "Arm: ..." when refusing the command, "PreArm: ..." periodically
+    assert text.startswith('drone1: arming refused for 2 s: "') and "Need Position Estimate" in text
+    assert text.endswith('" — fix that, then start again')
+    with fleet.lock:
+        assert not fleet.vehicle(0).armed
+
+
+def test_start_honours_the_plans_start_offsets(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=2)
+    ff = fleet_file(tmp_path, fleet)
+    d1, d3 = fenced_missions(3)[0], fenced_missions(3)[2]  # two patrols (no camera needed)
+    missions = [d1, replace(d3, drone="drone2", home=fenced_missions(2)[1].home, start_offset_s=2.0)]
+    missions[1] = replace(missions[1], items=(missions[1].items[0], *legal_missions()[1].items[2:6],
+                                              missions[1].items[-1]))
+    assert cli("fleet", "upload", mission_dir(tmp_path, missions), "--fleet", ff, "--yes").exit_code == 0
+    for i in range(2):
+        with fleet.lock:
+            fleet.vehicle(i).params.set("FS_GCS_ENABLE", 1)
+            # simulated time runs 20x: our 1 Hz heartbeats are 20 s apart for the vehicle
+            fleet.vehicle(i).params.set("FS_GCS_TIMEOUT", 120)
+    r = cli("fleet", "start", "--fleet", ff, "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    rows = {x["drone"]: x for x in r.json["started"]}
+    assert rows["drone1"]["offset_s"] == 0 and rows["drone2"]["offset_s"] == 2.0
+    assert rows["drone1"]["began_s"] < 0.5 and 2.0 <= rows["drone2"]["began_s"] < 2.6
+    assert "drone2 (+2 s)" in r.stderr
