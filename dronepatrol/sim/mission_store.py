@@ -145,6 +145,11 @@ class MissionProtocol(ItemProtocol):
             return M.MAV_MISSION_ERROR
         if len(self.commands) >= MAX_MISSION_ITEMS:
             return M.MAV_MISSION_ERROR
+        if not self.commands:
+            # after MISSION_CLEAR_ALL there is no home slot: ArduCopter puts one back first, so the
+            # first item uploaded lands at index 1 (and is overwritten by the next one)
+            self.commands.append(Command(index=0, command=M.MAV_CMD_NAV_WAYPOINT))
+        cmd.index = len(self.commands)
         self.commands.append(cmd)
         self._sync()
         return M.MAV_MISSION_ACCEPTED

@@ -229,6 +229,16 @@ class Probe:
         got += self.collect(self.wall(settle_vs))
         return pv, texts(got)
 
+    def wait_position(self, vehicle_s: float = 120.0) -> bool:
+        """Wait until EKF_STATUS_REPORT shows an absolute horizontal position (a loaded SITL may lose it)."""
+        deadline = time.monotonic() + self.wall(vehicle_s) + 3
+        while time.monotonic() < deadline:
+            ev = self.request_message(193, "EKF_STATUS_REPORT")
+            if ev is not None and ev.flags & M.EKF_POS_HORIZ_ABS and not ev.flags & M.EKF_CONST_POS_MODE:
+                return True
+            self.collect(self.wall(1.0))
+        return False
+
     def wait_armable(self, mode: int = 4, wall_s: float = 20.0) -> list[str]:
         """Retry arming in ``mode`` until accepted (texts seen on the way)."""
         seen: list[str] = []
@@ -654,6 +664,7 @@ def flight_script(t: Target, facts: Facts) -> None:
         p.m.wait_heartbeat(timeout=10)
         p.wait_armable(MODES["GUIDED"], wall_s=p.wall(120) + 5)
         p.arm(False)
+        p.wait_position()
         _arming_with_estimate(p, facts)
         _camera_default(p, facts)
         _auto_flight(p, t, facts, "auto_flight.no_camera")
@@ -689,6 +700,7 @@ def _camera_default(p: Probe, facts: Facts) -> None:
 
 
 def _auto_flight(p: Probe, t: Target, facts: Facts, name: str) -> None:
+    p.wait_position()
     items = _mission(t, trigger_m=10.0)
     up = p.upload(items)
     facts.add(f"{name}.upload_ack", up["ack"])
@@ -784,6 +796,7 @@ def _camera_reboot(p: Probe, facts: Facts) -> None:
 
 
 def _rtl(p: Probe, facts: Facts) -> None:
+    p.wait_position()
     p.wait_armable(MODES["GUIDED"], wall_s=p.wall(60) + 5)
     start = len(p.log)
     ack, _ = p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
