@@ -389,7 +389,8 @@ def _boot_and_passive(p: Probe, t: Target, facts: Facts) -> None:
         if msg is not None:
             got.append(msg)
     hbs = [m for m in got if m.get_type() == "HEARTBEAT"]
-    facts.add("passive.types", {m.get_type() for m in got if m.get_type() != "STATUSTEXT"})
+    # SYS_STATUS is sent once at boot: whether a client sees it depends on when it connected
+    facts.add("passive.types", {m.get_type() for m in got} - {"STATUSTEXT", "SYS_STATUS"})
     facts.add("passive.heartbeat_rate", "1 Hz" if len(hbs) >= 22 else "slow")
     if hbs:
         h = hbs[-1]
@@ -625,11 +626,11 @@ def _signing(p: Probe, t: Target, facts: Facts) -> None:
         got = p.collect(p.wall(3.0))
         facts.add("signing.setup_reply", {m.get_type() for m in got} & {"COMMAND_ACK", "STATUSTEXT"})
         after = [m for m in p.collect(p.wall(3.0)) if m.get_type() == "HEARTBEAT"]
-        facts.add("signing.main_port_signs", bool(after) and all(_signed(m) for m in after))
+        facts.add("signing.main_port_signs", bool(after) and all(_signed(m) for m in after[-3:]))
         ack, _ = p.command(M.MAV_CMD_REQUEST_MESSAGE, 242)
         facts.add("signing.main_port_unsigned_command", ack)
         hb2 = [m for m in second.collect(p.wall(3.0)) if m.get_type() == "HEARTBEAT"]
-        facts.add("signing.port2_signs", bool(hb2) and all(_signed(m) for m in hb2))
+        facts.add("signing.port2_signs", bool(hb2) and all(_signed(m) for m in hb2[-3:]))
         ack, _ = second.command(M.MAV_CMD_REQUEST_MESSAGE, 242)
         facts.add("signing.port2_unsigned_command", ack)
         second.m.setup_signing(key, sign_outgoing=True)
