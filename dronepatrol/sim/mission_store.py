@@ -44,8 +44,8 @@ MAX_MISSION_ITEMS = 650
 MAX_FENCE_ITEMS = 70
 #: Bytes of fence storage (AC_PolyFence_loader): 16 four-vertex polygons fit, 17 do not (ERROR).
 FENCE_STORAGE_BYTES = 560
-#: Rally points.
-MAX_RALLY_POINTS = 20
+#: Rally points ArduCopter 4.7 SITL stores (47 gets NO_SPACE, "Only 46 items are supported").
+MAX_RALLY_POINTS = 46
 
 
 @dataclass
@@ -295,6 +295,7 @@ class FenceProtocol(ItemProtocol):
             out.append(self.enc.statustext_encode(M.MAV_SEVERITY_WARNING, b"Fence validation failed"))
             return M.MAV_MISSION_ERROR
         if _storage_bytes(items) > FENCE_STORAGE_BYTES:
+            out.append(self.enc.statustext_encode(M.MAV_SEVERITY_WARNING, b"Fence exceeds storage size"))
             return M.MAV_MISSION_ERROR
         self._write(items)
         out.append(self.enc.statustext_encode(M.MAV_SEVERITY_DEBUG, b"Fence Indexed OK"))

@@ -11,4 +11,9 @@ DELIBERATE: dict[str, str] = {
         "second port sends only what comes after a client connects. A tool must not rely on either: it asks "
         "for HOME_POSITION (MAV_CMD_REQUEST_MESSAGE) and requests its streams."
     ),
+    "loiter.no_pilot": (
+        "SITL flies without a transmitter, so the pilot's throttle is at its minimum and LOITER (ALT_HOLD, "
+        "POSHOLD) descends until it lands; the simulator holds its altitude there, as a drone does with the "
+        "pilot's transmitter on and the throttle stick centred, which is how the unit flies."
+    ),
 }

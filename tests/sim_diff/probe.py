@@ -276,9 +276,10 @@ class Probe:
                 ack = int(msg.type)
                 break
         got += self.collect(self.wall(0.5))
+        total = ("MIS_TOTAL", "FENCE_TOTAL", "RALLY_TOTAL")[mission_type]
         return {"requests": requests, "ack": ack, "texts": texts(got),
                 "params": {p.param_id: p.param_value for p in got if p.get_type() == "PARAM_VALUE"
-                           and p.param_id in ("MIS_TOTAL", "FENCE_TOTAL", "RALLY_TOTAL")}}
+                           and p.param_id == total}}
 
     def download(self, mission_type: int = 0, *, use_int: bool = True) -> dict[str, Any]:
         self.m.mav.mission_request_list_send(self.target, 1, mission_type)
@@ -596,11 +597,33 @@ def _transfers(p: Probe, t: Target, facts: Facts) -> None:
     pv = p.param_read("FENCE_TOTAL")
     facts.add("fence.FENCE_TOTAL", None if pv is None else pv.param_value)
     facts.add("fence.upload.71", p.upload([], 1, count=71, wall_s=1.0))
+    # fence storage: 16 four-vertex exclusion polygons fit, 17 do not (mavlink-notes.md)
+    for n in (16, 17):
+        polys = []
+        for k in range(n):
+            c7 = (lat7 + 300 * (k % 4) - 450, lon7 + 300 * (k // 4) - 600)
+            polys += [{"command": 5002, "frame": 0, "param1": 4, "x": c7[0] + dn, "y": c7[1] + de}
+                      for dn, de in ((-50, -50), (-50, 50), (50, 50), (50, -50))]
+        up = p.upload(polys, 1)
+        facts.add(f"fence.upload.{n}_polygons", {"ack": up["ack"], "texts": up["texts"]})
+    p.m.mav.mission_clear_all_send(p.target, 1, 1)
+    p.wait("MISSION_ACK", 1.0)
+    p.collect(p.wall(1.0))
     rally = [{"command": 5100, "frame": 3, "x": lat7 + dn, "y": lon7, "z": 30.0} for dn in (1000, -1000)]
     facts.add("rally.upload", p.upload(rally, 2))
     facts.add("rally.download", p.download(2))
     pv = p.param_read("RALLY_TOTAL")
     facts.add("rally.RALLY_TOTAL", None if pv is None else pv.param_value)
+    # how many rally points an upload may announce: the first answer to MISSION_COUNT
+    for n in (30, 101):
+        p.m.mav.mission_count_send(p.target, 1, n, 2)
+        first = p.wait(("MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK"), 1.0,
+                       lambda m: m.mission_type == 2)
+        facts.add(f"rally.upload.count_{n}", None if first is None else
+                  (first.get_type(), getattr(first, "type", getattr(first, "seq", None))))
+        p.m.mav.mission_count_send(p.target, 1, 0, 2)  # end it: an empty upload
+        p.wait("MISSION_ACK", 1.0, lambda m: m.mission_type == 2)
+        p.collect(p.wall(0.5))
     for mt, name in ((1, "fence"), (2, "rally")):
         p.m.mav.mission_clear_all_send(p.target, 1, mt)
         got = []
@@ -674,6 +697,7 @@ def flight_script(t: Target, facts: Facts) -> None:
         p.arm(False)
         _auto_flight(p, t, facts, "auto_flight.camera")
         _rtl(p, facts)
+        _loiter_without_pilot(p, facts)
     finally:
         p.close()
 
@@ -781,7 +805,12 @@ def _camera_reboot(p: Probe, facts: Facts) -> None:
     pv = p.param_read("RTL_ALT")
     facts.add("reboot.RTL_ALT", None if pv is None else pv.param_value)
     facts.add("reboot.mission_kept", p.download(0)["count"])
-    p.collect(p.wall(2.0))
+    deadline = time.monotonic() + p.wall(60) + 3  # a GPS fix first, so that the shot has a position
+    while time.monotonic() < deadline:
+        gps = p.request_message(24, "GPS_RAW_INT")
+        if gps is not None and gps.fix_type >= 3:
+            break
+        p.collect(p.wall(1.0))
     n0 = len(p.log)
     ack, _ = p.command(M.MAV_CMD_DO_DIGICAM_CONTROL, 0, 0, 0, 0, 1, 0, 0, settle_vs=2.0)
     fb = [m for m in p.log[n0:] if m.get_type() == "CAMERA_FEEDBACK"]
@@ -803,7 +832,12 @@ def _rtl(p: Probe, facts: Facts) -> None:
     ack, _ = p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
     facts.add("rtl.takeoff_ack", ack)
     p.wait("GLOBAL_POSITION_INT", p.wall(60) + 3, lambda g: g.relative_alt > 9500)
+    for name in ("BRAKE", "GUIDED"):  # mode changes in flight
+        ack, txt = p.set_mode(MODES[name])
+        facts.add(f"rtl.in_flight_mode.{name}", {"ack": ack, "texts": txt})
+    g_start = p.request_message(33, "GLOBAL_POSITION_INT")
     ack, txt = p.set_mode(MODES["RTL"])
+    start = len(p.log)
     facts.add("rtl.mode", {"ack": ack, "texts": txt})
     t0 = p.vehicle_time_s() or 0.0
     p.wait("HEARTBEAT", p.wall(200) + 5, lambda h: not h.base_mode & 128 and h.get_srcSystem() == p.target)
@@ -815,6 +849,24 @@ def _rtl(p: Probe, facts: Facts) -> None:
                                   if m.get_type() == "HEARTBEAT" and m.get_srcSystem() == p.target]))
     facts.add("rtl.duration", bucket_s(t1 - t0))
     gp = [m for m in log if m.get_type() == "GLOBAL_POSITION_INT"]
-    facts.add("rtl.max_alt_m", math.floor(max((g.relative_alt for g in gp), default=0) / 1000 / 5) * 5)
+    if g_start is not None:  # the climb before returning: RTL_ALT capped by the cone, at least 2.5 m
+        climb = max((g.relative_alt for g in gp), default=0) / 1000 - g_start.relative_alt / 1000
+        facts.add("rtl.climb_m", "<1" if climb < 1 else "1-5" if climb < 5 else ">5")
     if gp:
         facts.add("rtl.landed_alt_m", round(gp[-1].relative_alt / 1000))
+
+
+def _loiter_without_pilot(p: Probe, facts: Facts) -> None:
+    """Take off again and switch to LOITER (the last scenario: the vehicle is left flying)."""
+    p.wait_armable(MODES["GUIDED"], wall_s=p.wall(60) + 5)
+    p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
+    p.wait("GLOBAL_POSITION_INT", p.wall(60) + 3, lambda g: g.relative_alt > 9500)
+    # LOITER with the pilot's throttle where SITL leaves it (no transmitter)
+    p.request_message(33, "GLOBAL_POSITION_INT")
+    ack, _ = p.set_mode(MODES["LOITER"])
+    g0 = p.request_message(33, "GLOBAL_POSITION_INT")
+    p.collect(p.wall(2.0))
+    g1 = p.request_message(33, "GLOBAL_POSITION_INT")
+    drop = (g0.relative_alt - g1.relative_alt) / 1000 if g0 is not None and g1 is not None else None
+    facts.add("loiter.no_pilot", {"ack": ack, "alt": None if drop is None else (
+        "holds" if abs(drop) < 1 else "descends" if drop > 0 else "climbs")})
