@@ -169,3 +169,14 @@ def test_sim_is_a_typer_command():
         "--wind",
     ):
         assert opt in result.output
+
+
+def test_cli_base_port_is_the_fleets_and_the_cli_does_not_load_pymavlink():
+    from dronepatrol.cli import sim as cli_sim
+    from dronepatrol.sim.fleet import BASE_PORT
+
+    assert cli_sim.BASE_PORT == BASE_PORT
+    code = "import sys, dronepatrol.cli.sim; print('pymavlink' in sys.modules)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert res.stdout.strip() == "False", res.stderr

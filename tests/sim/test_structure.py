@@ -67,3 +67,19 @@ def test_behaviours_take_the_state_not_the_vehicle():
     for name in BEHAVIOURS:
         assert "vehicle" not in graph[name], f"{name} imports vehicle"
     assert not graph["state"] & {"vehicle", *BEHAVIOURS}  # the state knows no behaviour
+
+
+def test_a_behaviour_runs_on_a_bare_state():
+    """rtl and arming need only a VehicleState: no vehicle, no sockets."""
+    from dronepatrol.sim import arming, rtl
+    from dronepatrol.sim.state import VehicleConfig, VehicleState
+
+    s = VehicleState(VehicleConfig(name="d", sysid=1, lat_deg=16.056, lon_deg=103.652, ground_alt_m=150.0,
+                                   prearm_delay_s=0.0))
+    s.t = 1.0
+    assert arming.arm(s) and s.armed
+    s.landed, s.alt, s.n = False, 10.0, 0.0
+    assert rtl.start(s)["alt"] == 10.0  # over home: no climb (the RTL cone)
+    s.n = 100.0
+    assert rtl.start(s)["alt"] == 15.0  # 100 m out: RTL_ALT
+    assert [m.text for m in s.outbox if m.get_type() == "STATUSTEXT"] == ["Arming motors"]
