@@ -419,7 +419,11 @@ def _arming_before_estimate(p: Probe, facts: Facts) -> None:
     seen: list[Any] = []
     p.set_mode(MODES["STABILIZE"])
     p.wait_vehicle_time(40.0, into=seen)
-    facts.add("arm_no_position.periodic_prearm", {x for x in texts(p.log) if x.startswith("PreArm:")})
+    # which checks the report lists depends on the mode at that moment: compare what does not
+    reports = {x.removeprefix("PreArm: ") for x in texts(p.log) if x.startswith("PreArm:")}
+    attempts = {x.removeprefix("Arm: ") for x in texts(p.log) if x.startswith("Arm:")}
+    facts.add("arm_no_position.periodic_prearm", {"position": "Need Position Estimate" in reports,
+                                                  "same_checks_as_arming": reports <= attempts})
 
 
 def _digest(value: Any) -> str:
