@@ -296,11 +296,12 @@ class VehicleState:
         return bm
 
     def system_status(self) -> int:
-        """HEARTBEAT.system_status: STANDBY, ACTIVE when armed, CRITICAL in a failsafe."""
-        if not self.armed:
-            return M.MAV_STATE_STANDBY
-        if self.gcs_failsafe or self.batt_level > 0:
+        """HEARTBEAT.system_status as ArduCopter: CRITICAL in a failsafe, STANDBY on the ground
+        (armed or not), ACTIVE in flight."""
+        if self.armed and (self.gcs_failsafe or self.batt_level > 0):
             return M.MAV_STATE_CRITICAL
+        if not self.armed or self.landed:
+            return M.MAV_STATE_STANDBY
         return M.MAV_STATE_ACTIVE
 
     def airspeed_m_s(self) -> float:

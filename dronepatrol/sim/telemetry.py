@@ -83,19 +83,11 @@ STREAM_GROUPS: dict[int, tuple[int, ...]] = {
 INTERVAL_MESSAGES = frozenset(ID.values()) - {ID["AUTOPILOT_VERSION"]}
 
 # SYS_STATUS sensor bits
-_S = M
-SENSORS_PRESENT = (
-    _S.MAV_SYS_STATUS_SENSOR_3D_GYRO
-    | _S.MAV_SYS_STATUS_SENSOR_3D_ACCEL
-    | _S.MAV_SYS_STATUS_SENSOR_3D_MAG
-    | _S.MAV_SYS_STATUS_SENSOR_ABSOLUTE_PRESSURE
-    | _S.MAV_SYS_STATUS_SENSOR_GPS
-    | _S.MAV_SYS_STATUS_SENSOR_MOTOR_OUTPUTS
-    | _S.MAV_SYS_STATUS_SENSOR_RC_RECEIVER
-    | _S.MAV_SYS_STATUS_AHRS
-    | _S.MAV_SYS_STATUS_SENSOR_BATTERY
-    | _S.MAV_SYS_STATUS_PREARM_CHECK
-)
+
+#: SYS_STATUS sensor bits as ArduCopter 4.7 SITL reports them (present; enabled, plus the
+#: geofence bit while a fence is enforced).
+SENSORS_PRESENT = 0x5371FC2F
+SENSORS_ENABLED = 0x52619C2F
 
 EKF_ATTITUDE_ONLY = M.EKF_ATTITUDE | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS | M.EKF_CONST_POS_MODE
 EKF_POSITION_OK = (
@@ -144,7 +136,8 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             3,
         )
     if msg_id == ID["SYS_STATUS"]:
-        present = SENSORS_PRESENT | (M.MAV_SYS_STATUS_GEOFENCE if v.fence_enabled() else 0)
+        present = SENSORS_PRESENT
+        enabled = SENSORS_ENABLED | (M.MAV_SYS_STATUS_GEOFENCE if v.fence_enabled() else 0)
         health = present & ~M.MAV_SYS_STATUS_PREARM_CHECK
         if not v.gps_fix():
             health &= ~M.MAV_SYS_STATUS_SENSOR_GPS
@@ -154,7 +147,7 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             health |= M.MAV_SYS_STATUS_PREARM_CHECK
         return enc.sys_status_encode(
             present,
-            present,
+            enabled,
             health,
             200,
             int(v.battery.voltage_v * 1000),
@@ -176,7 +169,7 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         cog = round(math.degrees(math.atan2(v.ve, v.vn)) % 360 * 100) if gs > 0.2 else 0
         return enc.gps_raw_int_encode(
             int(v.utc_s() * 1e6) if fix else 0,
-            M.GPS_FIX_TYPE_3D_FIX if fix else M.GPS_FIX_TYPE_NO_FIX,
+            M.GPS_FIX_TYPE_RTK_FIXED if fix else M.GPS_FIX_TYPE_NO_FIX,  # SITL's GPS reports 6
             _e7(lat) if fix else 0,
             _e7(lon) if fix else 0,
             int(alt_amsl * 1000) if fix else 0,
@@ -235,8 +228,8 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         volts = [min(int(b.voltage_v * 1000), 65534)] + [65535] * 9
         return enc.battery_status_encode(
             0,
-            M.MAV_BATTERY_FUNCTION_ALL,
-            M.MAV_BATTERY_TYPE_LIPO,
+            M.MAV_BATTERY_FUNCTION_UNKNOWN,  # as ArduCopter fills them
+            M.MAV_BATTERY_TYPE_UNKNOWN,
             32767,
             volts,
             int(b.current_a * 100),

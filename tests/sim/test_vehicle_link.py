@@ -90,7 +90,7 @@ def test_arm_refused_before_position_estimate_then_accepted(make_fleet, connect)
     ekf = gcs.wait("EKF_STATUS_REPORT", 10, lambda e: e.flags & M.EKF_POS_HORIZ_ABS)
     assert gcs.arm() == M.MAV_RESULT_ACCEPTED
     hb = gcs.wait("HEARTBEAT", 5, lambda h: h.base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED)
-    assert hb.custom_mode == 4 and hb.system_status == M.MAV_STATE_ACTIVE
+    assert hb.custom_mode == 4 and hb.system_status == M.MAV_STATE_STANDBY  # ArduCopter: ACTIVE once flying
 
 
 def test_commands_and_acks(one):

@@ -530,6 +530,24 @@ def _streams(p: Probe, facts: Facts) -> None:
         facts.add(f"streams.request_message.{name}", p.request_message(mid, name) is not None)
     ev = p.request_message(193, "EKF_STATUS_REPORT")
     facts.add("streams.ekf_flags_ready", None if ev is None else ev.flags & 0x3FF)
+    ss = p.request_message(1, "SYS_STATUS")
+    if ss is not None:  # what a ground station shows as sensor health, in STABILIZE, ready to arm
+        facts.add("streams.sys_status.present", hex(ss.onboard_control_sensors_present))
+        facts.add("streams.sys_status.enabled", hex(ss.onboard_control_sensors_enabled))
+        facts.add("streams.sys_status.prearm_bit", bool(ss.onboard_control_sensors_health & 0x10000000))
+        facts.add("streams.sys_status.battery", {"volts": round(ss.voltage_battery / 500) / 2,
+                                                 "remaining": ss.battery_remaining})
+    gps = p.request_message(24, "GPS_RAW_INT")
+    if gps is not None:
+        facts.add("streams.gps", {"fix_type": gps.fix_type, "satellites": gps.satellites_visible,
+                                  "eph_m": round(gps.eph / 100), "alt_m": round(gps.alt / 1000)})
+    bs = p.request_message(147, "BATTERY_STATUS")
+    if bs is not None:
+        facts.add("streams.battery_status", {"function": bs.battery_function, "type": bs.type,
+                                             "cell0_v": round(bs.voltages[0] / 500) / 2,
+                                             "remaining": bs.battery_remaining})
+    hb = p.wait("HEARTBEAT", 2.0)
+    facts.add("streams.heartbeat_disarmed_status", None if hb is None else hb.system_status)
 
 
 def _home_to_m(d: dict[str, Any]) -> dict[str, Any]:
@@ -712,6 +730,10 @@ def _arming_with_estimate(p: Probe, facts: Facts) -> None:
         facts.add(f"arm.{name}.mode", {"ack": ack, "texts": set(txt) - _PREARM(txt)})
         ack, txt = p.arm()
         facts.add(f"arm.{name}.arm", {"ack": ack, "texts": set(txt) - _PREARM(txt)})
+        if ack == 0 and name == "GUIDED":
+            hb = p.wait("HEARTBEAT", 2.0, lambda h: h.get_srcSystem() == p.target)
+            facts.add("arm.heartbeat_armed", None if hb is None else {"status": hb.system_status,
+                                                                      "base_mode": hb.base_mode})
         if ack == 0:
             ack, txt = p.arm(False)
             facts.add(f"arm.{name}.disarm", {"ack": ack, "texts": set(txt)})
