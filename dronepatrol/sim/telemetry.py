@@ -124,7 +124,9 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
     """Build message ``msg_id`` from vehicle ``v``; None if it is not sent now."""
     enc = v.enc
     boot_ms = round(v.t * 1000) & 0xFFFFFFFF
-    lat, lon = v.lat_lon()
+    extra = _SENSORS.get(msg_id)
+    if extra is not None:
+        return extra(v, enc, boot_ms)
     alt_amsl = v.alt_amsl_m()
     if msg_id == ID["HEARTBEAT"]:
         return enc.heartbeat_encode(
@@ -164,6 +166,7 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         unix_us = int(v.utc_s() * 1e6) if v.gps_fix() else 0
         return enc.system_time_encode(unix_us, boot_ms)
     if msg_id == ID["GPS_RAW_INT"]:
+        lat, lon = v.lat_lon()
         fix = v.gps_fix()
         gs = math.hypot(v.vn, v.ve)
         cog = round(math.degrees(math.atan2(v.ve, v.vn)) % 360 * 100) if gs > 0.2 else 0
@@ -194,6 +197,7 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             return None
         return enc.local_position_ned_encode(boot_ms, v.n, v.e, -v.alt, v.vn, v.ve, -v.vu)
     if msg_id == ID["GLOBAL_POSITION_INT"]:
+        lat, lon = v.lat_lon()
         return enc.global_position_int_encode(
             boot_ms,
             _e7(lat),
@@ -270,9 +274,6 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             0.0,
             int(v.utc_s() * 1e6),
         )
-    extra = _SENSORS.get(msg_id)
-    if extra is not None:
-        return extra(v, enc, boot_ms)
     if msg_id == ID["AUTOPILOT_VERSION"]:
         return enc.autopilot_version_encode(
             CAPABILITIES,
@@ -470,11 +471,14 @@ def run_streams(v: SimVehicle) -> None:
     if v.t >= v.next_timesync_t:
         v.next_timesync_t += 10.0
         v.send(v.enc.timesync_encode(0, int(v.t * 1e9)))
+    now = v.t + 1e-9
     for channel, rates in v.streams.items():
         for msg_id, interval in rates.items():
             key = (channel, msg_id)
-            due = v.stream_due.setdefault(key, v.t)
-            if v.t + 1e-9 >= due:
+            due = v.stream_due.get(key)
+            if due is None:
+                due = v.stream_due[key] = v.t
+            if now >= due:
                 msg = build(msg_id, v)
                 if msg is not None:
                     msg._dp_channel = channel
