@@ -170,7 +170,7 @@ def test_set_mission_current_then_start_resumes_there(one):
     assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 4) == M.MAV_RESULT_ACCEPTED
     current = [m for m in gcs.log if m.get_type() == "MISSION_CURRENT"]
     assert current and (current[-1].seq, current[-1].mission_state) == (4, 2)  # sent at once
-    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 9) == M.MAV_RESULT_FAILED
+    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 9) == M.MAV_RESULT_DENIED
     gcs.wait_armable(4)
     assert gcs.command(M.MAV_CMD_MISSION_START) == M.MAV_RESULT_ACCEPTED
     log = fly_until_disarmed(gcs, 60)

@@ -376,6 +376,7 @@ def protocol_script(t: Target, facts: Facts) -> None:
         _arming_before_estimate(p, facts)
         _parameters(p, facts)
         _streams(p, facts)
+        _identity(p, facts)
         _transfers(p, t, facts)
         _signing(p, t, facts)
     finally:
@@ -557,6 +558,24 @@ def _home_to_m(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+def _identity(p: Probe, facts: Facts) -> None:
+    """What a ground station asks once it has found the vehicle: capabilities, version, time sync."""
+    n0 = len(p.log)
+    ack, _ = p.command(M.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES, 1, settle_vs=0.5)
+    av = next((m for m in p.log[n0:] if m.get_type() == "AUTOPILOT_VERSION"), None)
+    facts.add("identity.capabilities_ack", ack)
+    if av is not None:
+        v = av.flight_sw_version
+        facts.add("identity.version", {"major_minor": f"{v >> 24}.{(v >> 16) & 0xFF}",
+                                       "capabilities": hex(av.capabilities)})
+    p.m.mav.timesync_send(0, 123456789)
+    ts = p.wait("TIMESYNC", 1.0, lambda m: m.ts1 == 123456789 and m.tc1 != 0)
+    facts.add("identity.timesync_reply", ts is not None)
+    p.m.mav.param_request_read_send(p.target, 1, b"NO_SUCH_PARAM", -1)
+    facts.add("identity.unknown_param_read", p.wait("PARAM_VALUE", 0.5, lambda m: m.param_id == "NO_SUCH_PARAM")
+              is not None)
+
+
 def _mission_current(p: Probe) -> Any:
     mc = p.request_message(42, "MISSION_CURRENT")
     return None if mc is None else {"seq": mc.seq, "total": mc.total, "state": mc.mission_state,
@@ -571,6 +590,10 @@ def _transfers(p: Probe, t: Target, facts: Facts) -> None:
     facts.add("mission.download.int", _home_to_m(p.download(0)))
     facts.add("mission.download.float", _home_to_m(p.download(0, use_int=False)))
     facts.add("mission.current.uploaded", _mission_current(p))
+    ack, _ = p.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 3, 0, settle_vs=0)
+    facts.add("mission.set_current.3", {"ack": ack, "current": _mission_current(p)})
+    ack, _ = p.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 9, 0, settle_vs=0)
+    facts.add("mission.set_current.beyond_end", ack)
     pv = p.param_read("MIS_TOTAL")
     facts.add("mission.MIS_TOTAL", None if pv is None else pv.param_value)
     p.m.mav.mission_clear_all_send(p.target, 1, 0)
