@@ -17,6 +17,8 @@ from dronepatrol.sim.modes import Mode
 from dronepatrol.sim.state import VehicleState as SimVehicle
 
 G = 9.80665
+#: Deceleration of BRAKE mode, m/s/s (ArduCopter's BRAKE_MODE_DECEL_RATE, 750 cm/s/s).
+BRAKE_DECEL_M_S2 = 7.5
 
 
 def refresh_speeds(v: SimVehicle) -> None:
@@ -47,7 +49,7 @@ def physics(v: SimVehicle, dt: float) -> None:
         v.roll_rad = v.pitch_rad = 0.0
         v.yaw_rate_dps = 0.0
         return
-    accel = max(0.5, v.params.get("WPNAV_ACCEL") / 100.0)
+    accel = BRAKE_DECEL_M_S2 if v.mode == Mode.BRAKE else max(0.5, v.params.get("WPNAV_ACCEL") / 100.0)
     tgt = v.tgt
     # horizontal
     if tgt is not None and not (v.landed and tgt[2] <= 0 and not v.descending_to_land):

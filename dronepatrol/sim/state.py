@@ -322,7 +322,9 @@ class VehicleState:
         return math.hypot(dn, de), bearing_deg(dn, de), self.tgt[2] - self.alt
 
     def mission_current(self) -> tuple[int, int, int, int]:
-        """MISSION_CURRENT (seq, total, mission_state, mission_mode)."""
+        """MISSION_CURRENT (seq, total, mission_state, mission_mode), as ArduCopter 4.7 SITL reports it:
+        NO_MISSION with home only, ACTIVE while flown, COMPLETE after the end (seq 0), otherwise
+        NOT_STARTED at the item it would fly next (never PAUSED)."""
         count = self.mission.item_count()
         total = max(count - 1, 0)
         mode = 1 if self.mode == Mode.AUTO else 0
@@ -333,7 +335,7 @@ class VehicleState:
         seq = self.nav.cmd.index if self.nav else 0
         if self.mis_state == "running":
             return seq, total, ACTIVE, mode
-        return seq, total, (PAUSED if self.started_once and seq > 0 else NOT_STARTED), mode
+        return seq, total, NOT_STARTED, mode  # ArduCopter 4.7: also when a mode change stopped it
 
     def loc_to_target(self, cmd: Command, default_alt: float | None = None) -> tuple[float, float, float]:
         """Target (n, e, alt above home ground; m) of a mission location; zeros mean 'here'."""

@@ -134,7 +134,7 @@ def test_fence_breach_triggers_rtl(one):
     assert hb.custom_mode == 6  # RTL
     assert "Polygon fence breached" in gcs.texts()
     paused = gcs.wait("MISSION_CURRENT", 5)
-    assert paused.mission_state == 4 and paused.seq == 2  # mission interrupted at item 2
+    assert paused.mission_state == 2 and paused.seq == 2  # interrupted at item 2: ArduCopter says "not started"
     fly_until_disarmed(gcs, 60)
 
 

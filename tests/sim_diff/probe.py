@@ -740,7 +740,7 @@ def flight_script(t: Target, facts: Facts) -> None:
         _camera_reboot(p, facts)
         p.wait_armable(MODES["GUIDED"], wall_s=p.wall(120) + 5)
         p.arm(False)
-        _auto_flight(p, t, facts, "auto_flight.camera")
+        _auto_flight(p, t, facts, "auto_flight.camera", pause=True)
         _rtl(p, facts)
         _loiter_without_pilot(p, facts)
     finally:
@@ -773,7 +773,7 @@ def _camera_default(p: Probe, facts: Facts) -> None:
     facts.add("camera.default.feedback", sum(1 for m in p.log if m.get_type() == "CAMERA_FEEDBACK"))
 
 
-def _auto_flight(p: Probe, t: Target, facts: Facts, name: str) -> None:
+def _auto_flight(p: Probe, t: Target, facts: Facts, name: str, *, pause: bool = False) -> None:
     p.wait_position()
     items = _mission(t, trigger_m=10.0)
     up = p.upload(items)
@@ -790,6 +790,18 @@ def _auto_flight(p: Probe, t: Target, facts: Facts, name: str) -> None:
     t0 = p.vehicle_time_s() or 0.0
     deadline = time.monotonic() + p.wall(200) + 5
     armed_seen = False
+    if pause:  # `fleet pause` / `fleet resume`: BRAKE on the way to the waypoint, then AUTO again
+        p.wait("MISSION_ITEM_REACHED", p.wall(60) + 3, lambda m: m.seq == 1)
+        p.collect(p.wall(2.0))
+        ack, txt = p.set_mode(MODES["BRAKE"])
+        p.collect(p.wall(4.0))
+        g = p.request_message(33, "GLOBAL_POSITION_INT")
+        facts.add(f"{name}.pause", {"ack": ack, "texts": txt, "current": _mission_current(p),
+                                    "stopped": g is not None and abs(g.vx) < 50 and abs(g.vy) < 50})
+        ack, txt = p.set_mode(MODES["AUTO"])
+        facts.add(f"{name}.resume", {"ack": ack, "texts": txt})
+        p.collect(p.wall(1.0))
+        facts.add(f"{name}.resumed_current", _mission_current(p))
     while time.monotonic() < deadline:
         msg = p.recv(0.05)
         if msg is None or msg.get_type() != "HEARTBEAT" or msg.get_srcSystem() != t.sysid:
