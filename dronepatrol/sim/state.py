@@ -170,6 +170,7 @@ class VehicleState:
         self.speed_up = self.params.get("WPNAV_SPEED_UP") / 100.0
         self.speed_dn = self.params.get("WPNAV_SPEED_DN") / 100.0
         self.descending_to_land = False
+        self.ground_contact_t: float | None = None  # touched the ground while landing, vehicle s
         self.roi: tuple[float, float] | None = None
         self.auto_disarm_since: float | None = None
         self.rtl_state: dict[str, Any] | None = None

@@ -742,6 +742,7 @@ def flight_script(t: Target, facts: Facts) -> None:
         p.arm(False)
         _auto_flight(p, t, facts, "auto_flight.camera", pause=True)
         _rtl(p, facts)
+        _land(p, facts)
         _loiter_without_pilot(p, facts)
     finally:
         p.close()
@@ -915,6 +916,26 @@ def _rtl(p: Probe, facts: Facts) -> None:
         facts.add("rtl.climb_m", "<1" if climb < 1 else "1-5" if climb < 5 else ">5")
     if gp:
         facts.add("rtl.landed_alt_m", round(gp[-1].relative_alt / 1000))
+
+
+def _land(p: Probe, facts: Facts) -> None:
+    """`fleet land`: LAND from 10 m in GUIDED, until the motors stop."""
+    p.wait_armable(MODES["GUIDED"], wall_s=p.wall(60) + 5)
+    p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
+    p.wait("GLOBAL_POSITION_INT", p.wall(60) + 3, lambda g: g.relative_alt > 9500)
+    start = len(p.log)
+    ack, txt = p.set_mode(MODES["LAND"])
+    after_ack = len(p.log)
+    t0 = p.vehicle_time_s() or 0.0
+    p.wait("HEARTBEAT", p.wall(200) + 5, lambda h: not h.base_mode & 128 and h.get_srcSystem() == p.target)
+    t1 = p.vehicle_time_s() or t0
+    p.collect(p.wall(1.0))
+    log = p.log[start:]
+    facts.add("land.mode", {"ack": ack, "texts": txt})
+    facts.add("land.texts", _dedup(texts(log)))
+    facts.add("land.modes", _dedup([(m.custom_mode, bool(m.base_mode & 128)) for m in p.log[after_ack:]
+                                   if m.get_type() == "HEARTBEAT" and m.get_srcSystem() == p.target]))
+    facts.add("land.duration", bucket_s(t1 - t0))
 
 
 def _loiter_without_pilot(p: Probe, facts: Facts) -> None:

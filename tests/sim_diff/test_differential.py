@@ -19,7 +19,7 @@ pytestmark = pytest.mark.sitl
 
 ROOT = Path(__file__).resolve().parents[2]
 GROUPS = ("passive", "arm_no_position", "params", "streams", "mission", "fence", "rally", "signing", "port2",
-          "arm", "takeoff", "camera", "reboot", "auto_flight", "rtl", "loiter", "identity")
+          "arm", "takeoff", "camera", "reboot", "auto_flight", "rtl", "land", "loiter", "identity")
 
 
 @pytest.fixture(scope="module")
