@@ -533,7 +533,13 @@ def start_drone(link: Any, *, at: float, offset_s: float = 0.0, takeoff_alt_m: f
     ops.set_mode(link, MODE_NUMBERS["GUIDED"], "GUIDED")
     ops.arm(link, timeout_s=arm_timeout_s)
     armed_after = time.monotonic() - t0
-    ops.command(link, ops.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, takeoff_alt_m)
+    try:
+        ops.command(link, ops.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, takeoff_alt_m)
+    except VehicleRejected:
+        # A take-off re-sent after its ACK was lost is refused (FAILED) by a drone already climbing
+        # (ArduCopter takes off only from the ground): the climb says whether it took off.
+        if ops.wait_for(link, ["GLOBAL_POSITION_INT"], 3.0, lambda m: m.relative_alt >= 300) is None:
+            raise
     _wait_climb(link, takeoff_alt_m, climb_timeout_s)
     ops.set_mode(link, MODE_NUMBERS["AUTO"], "AUTO")
     return StartResult(drone=link.name, offset_s=offset_s, armed_after_s=armed_after, began_s=began)
