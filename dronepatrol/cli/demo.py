@@ -127,8 +127,8 @@ def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, zone: Path, *, speed
 
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where the run goes: OUT/<UTC time>/.")] = Path("demo"),
-    speedup: Annotated[float, typer.Option("--speedup", min=1.0, max=100.0,
-                                           help="Simulated time runs this many times faster.")] = 40.0,
+    speedup: Annotated[float, typer.Option("--speedup", min=1.0, max=24.0,
+                                           help="Simulated time runs this many times faster.")] = 20.0,
     zone: Annotated[Path, typer.Option("--zone", help="Safety zone to survey.")] = DEFAULT_ZONE,
     mission: Annotated[DemoMission, typer.Option("--mission", help="What to fly (both are planned).")] = (
         DemoMission.survey),
@@ -176,8 +176,12 @@ def demo(
         stack.callback(stop_owner, owner)
         run.flights = Path(owner.recording) if owner.recording else flights
         _say(f"link owner holds the three links and records to {escape(str(run.flights))}")
+        # The ground station's 1 Hz heartbeat comes `speedup` times slower in simulated time: the GCS
+        # failsafe's timeout (5 s by default) is stretched the same way, within ArduCopter's 120 s.
+        gcs_timeout = min(120.0, 5.0 * speedup)
         _step(run, "set the drones up (failsafe, ground stations, camera)",
-              ["fleet", "setup", "--fleet", fleet_file, "--camera-type", "1", "--yes"])
+              ["fleet", "setup", "--fleet", fleet_file, "--gcs-timeout", f"{gcs_timeout:g}", "--camera-type", "1",
+               "--yes"])
         for kind in fly:
             for sortie in range(1, sorties + 1):
                 target = run.out / "missions" / kind

@@ -314,3 +314,42 @@ def test_take_off_goes_on_when_its_ack_is_lost_and_the_resent_command_is_refused
     with fleet.lock:
         v = fleet.vehicle(0)
         assert v.armed and not v.landed and v.mode.name == "AUTO"
+
+
+class _FirstTakeoffLost(_FirstAckLost):
+    """A link on which the first NAV_TAKEOFF we send never reaches the drone."""
+
+    def send(self, msg):
+        if msg.get_type() == "COMMAND_LONG" and int(msg.command) == self._command and not self.dropped:
+            self.dropped += 1
+            return None
+        return self._link.send(msg)
+
+    def subscribe(self, types=None):
+        return self._link.subscribe(types)
+
+
+def test_a_drone_that_disarms_before_the_take_off_arrives_is_armed_again(make_fleet) -> None:
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.mavlink.fleetlink import open_fleet
+    from dronepatrol.mavlink.fleetops import start_drone
+
+    fleet = make_fleet(drones=1)  # 20x: the re-send after 1.5 s comes 30 s later, past DISARM_DELAY (10 s)
+    pilot = Gcs(fleet.ports2[0])
+    try:
+        pilot.wait("HEARTBEAT", 5)
+        home = pilot.wait_home()
+        lat, lon = home.latitude, home.longitude
+        assert pilot.upload([{"command": 16, "frame": 0, "x": lat, "y": lon, "z": 0.0},
+                             {"command": 22, "z": 10.0}, {"command": 16, "x": lat + 3000, "y": lon, "z": 10.0}]) == 0
+        pilot.auto_heartbeat_s = 0.05  # a ground station the GCS failsafe hears, in simulated time too
+        cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
+        with open_fleet(cfg, timeout_s=10) as links:
+            lossy = _FirstTakeoffLost(links["drone1"], 22)
+            start_drone(lossy, at=time.monotonic(), takeoff_alt_m=5.0)
+    finally:
+        pilot.close()
+    assert lossy.dropped == 1
+    with fleet.lock:
+        v = fleet.vehicle(0)
+        assert v.armed and not v.landed and v.mode.name == "AUTO"
