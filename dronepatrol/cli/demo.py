@@ -63,21 +63,30 @@ def _say(text: str) -> None:
         console.print(text, soft_wrap=True)
 
 
-def _step(run: DemoRun, title: str, args: list[Any]) -> None:
-    """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code."""
+def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = False) -> Any:
+    """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code.
+
+    With ``json_result`` the command also gets ``--json`` and its JSON document is returned (and
+    kept off this command's stdout)."""
+    import io
+
     from dronepatrol.cli.main import app
 
     argv = [str(a) for a in args]
     _say(f"\n[bold cyan]── {len(run.steps) + 1}. {escape(title)}[/]  [dim]dronepatrol {escape(' '.join(argv))}[/]")
     t0 = time.monotonic()
     command = typer.main.get_command(app)
-    try:
-        code = command.main(args=argv, prog_name="dronepatrol", standalone_mode=False)
-    except typer.Exit as exc:
-        code = exc.exit_code
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if json_result else contextlib.nullcontext():
+        try:
+            code = command.main(args=argv + (["--json"] if json_result else []), prog_name="dronepatrol",
+                                standalone_mode=False)
+        except typer.Exit as exc:
+            code = exc.exit_code
     run.steps.append({"step": title, "argv": ["dronepatrol", *argv], "seconds": round(time.monotonic() - t0, 2)})
     if isinstance(code, int) and code != 0:
         raise typer.Exit(code)
+    return json.loads(out.getvalue()) if json_result else None
 
 
 def _homes(zone_path: Path, n: int) -> list[tuple[float, float]]:
@@ -196,14 +205,12 @@ def demo(
     logs = [a for t in tlogs for a in ("--log", t)]
     _step(run, "geotag the photos", ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *logs])
     run.report = run.out / "report.html"
-    _step(run, "build the report",
-          ["report", "-o", run.report, "--zone", zone, *[a for m in run.missions for a in ("--missions", m)],
-           "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"])
+    flown = [run.out / "missions" / kind for kind in fly]
+    report = _step(run, "build the report",
+                   ["report", "-o", run.report, "--zone", zone, *[a for m in flown for a in ("--missions", m)],
+                    "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"], json_result=True)
+    run.figures.update(report.get("figures", {}))
     run.figures["seconds"] = round(time.monotonic() - t0, 1)
-    manifest = run.photos / "manifest.json"
-    if manifest.is_file():
-        with contextlib.suppress(ValueError, OSError):
-            run.figures["photos_tagged"] = len(json.loads(manifest.read_text()).get("photos", []))
     _closing(run, json_out)
 
 
@@ -215,6 +222,11 @@ def _closing(run: DemoRun, json_out: bool) -> None:
             ("tagged photos", str(run.photos)), ("report", f"{run.report}  (open it in a browser)")]
     for label, value in rows:
         _say(f"  {label:14} {escape(value)}")
+    f = run.figures
+    if "flights" in f:
+        _say(f"  {f['flights']} flights, {f.get('distance_km', 0):g} km, {f.get('flight_time_h', 0):g} h in the air; "
+             f"{f.get('photos_tagged', 0)} of {f.get('photos', 0)} photos placed; zone photographed "
+             f"{f.get('coverage_pct', 0):g} %; {f.get('alerts', 0)} alerts")
 
 
 __all__ = ["DronePatrolError", "demo"]
