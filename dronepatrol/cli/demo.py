@@ -66,9 +66,10 @@ def _say(text: str) -> None:
 def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = False) -> Any:
     """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code.
 
-    With ``json_result`` the command also gets ``--json`` and its JSON document is returned (and
-    kept off this command's stdout)."""
+    With ``json_result`` the command also gets ``--json`` and its JSON document is returned. A
+    step's own machine output never reaches stdout, which holds only the demo's ``--json``."""
     import io
+    import sys
 
     from dronepatrol.cli.main import app
 
@@ -77,7 +78,7 @@ def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = Fals
     t0 = time.monotonic()
     command = typer.main.get_command(app)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out) if json_result else contextlib.nullcontext():
+    with contextlib.redirect_stdout(out if json_result else sys.stderr):
         try:
             code = command.main(args=argv + (["--json"] if json_result else []), prog_name="dronepatrol",
                                 standalone_mode=False)
