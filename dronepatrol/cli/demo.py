@@ -45,6 +45,7 @@ class DemoRun:
     photos: Path | None = None
     report: Path | None = None
     figures: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class DemoRun:
             "report": str(self.report) if self.report else None,
             "steps": self.steps,
             "figures": self.figures,
+            "report_layers": self.layers,
         }
 
 
@@ -211,6 +213,7 @@ def demo(
                    ["report", "-o", run.report, "--zone", zone, *[a for m in flown for a in ("--missions", m)],
                     "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"], json_result=True)
     run.figures.update(report.get("figures", {}))
+    run.layers = dict(report.get("layers", {}))
     run.figures["seconds"] = round(time.monotonic() - t0, 1)
     _closing(run, json_out)
 
