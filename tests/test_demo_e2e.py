@@ -91,3 +91,22 @@ def test_demo_flies_records_geotags_and_reports(cli, tmp_path, private_state) ->
     assert abs(fig["coverage_pct"] - planned) <= 3.0
     assert Path(run["report"]).stat().st_size > 10_000
     assert not [p for p in os.listdir(tmp_path / "run") if p.endswith(".json")], "no link owner left registered"
+
+
+@pytest.mark.sitl
+def test_demo_on_three_real_arducopter_sitl_instances(cli, tmp_path, private_state) -> None:
+    from tests.sitl import _slot, sitl_binary
+
+    with _slot(3) as first:
+        r = cli("demo", "--zone", SMALL, "-o", tmp_path / "demo", "--sitl", sitl_binary(), "--sitl-instance", first,
+                "--speedup", "10", "--json")
+    assert r.exit_code == 0, r.stderr[-3000:]
+    run = r.json
+    assert "geotag the photos" not in [s["step"] for s in run["steps"]] and run["photos"] is None
+    for tlog in sorted(Path(run["flights"]).glob("*.tlog")):
+        (track,) = read_tracks(tlog)
+        alts = [f.alt_rel_m for f in track.fixes]
+        assert max(alts) > 40 and alts[-1] < 1.0, f"{tlog.stem} flew and landed"
+        assert len(track.triggers) > 10, f"{tlog.stem}: the camera configured by 'fleet setup' triggered"
+    assert all(run["report_layers"][f"flown:drone{i}"] == 1 for i in (1, 2, 3))
+    assert run["figures"]["coverage_pct"] > 90  # from the triggers' footprints

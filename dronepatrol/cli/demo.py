@@ -114,16 +114,39 @@ def _write_fleet(path: Path, connections: list[str]) -> Path:
     return path
 
 
+def _free_sitl_instance(n: int) -> int:
+    """The first SITL instance number from which ``n`` instances find their ports free."""
+    import socket
+
+    from dronepatrol.sitl import sitl_ports
+
+    def free(port: int) -> bool:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+            return True
+
+    for first in range(0, 60):
+        if all(free(p) for k in range(first, first + n) for p in sitl_ports(k)):
+            return first
+    raise UsageError("no free SITL ports (5760 + 10 k) on this machine — stop other simulators, or give "
+                     "--sitl-instance")
+
+
 def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, zone: Path, *, speedup: float, loss: float,
-                 clock_offset_s: float, sitl: Path | None, camera_dir: Path) -> list[str]:
+                 clock_offset_s: float, sitl: Path | None, sitl_instance: int | None, camera_dir: Path) -> list[str]:
     homes = _homes(zone, 3)
     if sitl is not None:
         from dronepatrol.sitl import SitlHome, start_sitl
 
-        _say(f"starting three ArduPilot SITL instances ({escape(str(sitl))}, speed-up {speedup:g})")
+        first = _free_sitl_instance(3) if sitl_instance is None else sitl_instance
+        _say(f"starting three ArduPilot SITL instances ({escape(str(sitl))}, -I{first}..{first + 2}, "
+             f"speed-up {speedup:g})")
         procs = stack.enter_context(
             start_sitl(sitl, [SitlHome(lat=lat, lon=lon, alt_amsl_m=140.0) for lat, lon in homes],
-                       run.out / "sitl", speedup=speedup)
+                       run.out / "sitl", first_instance=first, speedup=speedup)
         )
         return procs.connections
     from dronepatrol.sim.fleet import Home, SimFleet
@@ -151,6 +174,9 @@ def demo(
     sitl: Annotated[Path | None, typer.Option("--sitl", metavar="PATH",
                                               help="Fly three real ArduPilot SITL instances of this arducopter "
                                                    "binary instead of the simulator.")] = None,
+    sitl_instance: Annotated[int | None, typer.Option(
+        "--sitl-instance", min=0, max=60, metavar="K",
+        help="First SITL instance number (ports 5760 + 10 K); default: the first free.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Report language: th or en.")] = "en",
     json_out: JsonOpt = False,
 ) -> None:
@@ -175,7 +201,7 @@ def demo(
     fly = ["survey", "patrol"] if mission is DemoMission.both else [mission.value]
     with contextlib.ExitStack() as stack:
         connections = _start_fleet(stack, run, zone, speedup=speedup, loss=loss, clock_offset_s=clock_offset,
-                                   sitl=sitl, camera_dir=camera_dir)
+                                   sitl=sitl, sitl_instance=sitl_instance, camera_dir=camera_dir)
         _write_fleet(fleet_file, connections)
         for kind in kinds:
             target = run.out / "missions" / kind
@@ -204,14 +230,20 @@ def demo(
                       ["telemetry", "watch", "--fleet", fleet_file, "--until-landed"])
         stack.close()  # the recording is closed before the logs are read
     tlogs = sorted(run.flights.glob("*.tlog")) if run.flights else []
-    run.photos = run.out / "photos"
-    logs = [a for t in tlogs for a in ("--log", t)]
-    _step(run, "geotag the photos", ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *logs])
+    photos_args: list[Any] = []
+    if sitl is None:
+        run.photos = run.out / "photos"
+        logs = [a for t in tlogs for a in ("--log", t)]
+        _step(run, "geotag the photos",
+              ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *logs])
+        photos_args = ["--photos", run.photos]
+    else:  # SITL simulates the camera's triggers (CAMERA_FEEDBACK), not its pictures
+        _say("\nSITL takes no pictures: the report shows the drones' camera triggers instead of photos")
     run.report = run.out / "report.html"
     flown = [run.out / "missions" / kind for kind in fly]
     report = _step(run, "build the report",
                    ["report", "-o", run.report, "--zone", zone, *[a for m in flown for a in ("--missions", m)],
-                    "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"], json_result=True)
+                    "--logs", run.flights, *photos_args, "--lang", lang, "--no-basemap"], json_result=True)
     run.figures.update(report.get("figures", {}))
     run.layers = dict(report.get("layers", {}))
     run.figures["seconds"] = round(time.monotonic() - t0, 1)
@@ -222,8 +254,9 @@ def _closing(run: DemoRun, json_out: bool) -> None:
     if json_out:
         emit_json(run.to_json())
     _say(f"\n[bold green]demo done in {run.figures.get('seconds', 0):.0f} s[/]")
+    photos = str(run.photos) if run.photos else "none (SITL takes no pictures)"
     rows = [("missions", ", ".join(str(m) for m in run.missions)), ("recordings", str(run.flights)),
-            ("tagged photos", str(run.photos)), ("report", f"{run.report}  (open it in a browser)")]
+            ("tagged photos", photos), ("report", f"{run.report}  (open it in a browser)")]
     for label, value in rows:
         _say(f"  {label:14} {escape(value)}")
     f = run.figures
