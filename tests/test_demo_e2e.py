@@ -110,3 +110,33 @@ def test_demo_on_three_real_arducopter_sitl_instances(cli, tmp_path, private_sta
         assert len(track.triggers) > 10, f"{tlog.stem}: the camera configured by 'fleet setup' triggered"
     assert all(run["report_layers"][f"flown:drone{i}"] == 1 for i in (1, 2, 3))
     assert run["figures"]["coverage_pct"] > 90  # from the triggers' footprints
+
+
+def test_ctrl_c_stops_the_demo_with_130_and_leaves_nothing_running(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, DRONEPATROL_STATE_DIR=str(tmp_path / "state"),
+               DRONEPATROL_RUNTIME_DIR=str(tmp_path / "run"))
+    argv = [sys.executable, "-m", "dronepatrol", "demo", "--zone", str(SMALL), "-o", str(tmp_path / "d")]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+
+    def flying() -> bool:  # the recording grows past what setup and upload send: the drones are in the air
+        return any(t.stat().st_size > 600_000 for t in (tmp_path / "d").glob("*/flights/*/drone1.tlog"))
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not flying():
+        time.sleep(0.2)
+    assert flying()
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err
+    (session,) = (tmp_path / "d").glob("*/flights/*")
+    assert json.loads((session / "session.json").read_text())["end_utc"], "the recording was closed"
+    assert all(read_tracks(t)[0].fixes for t in session.glob("*.tlog"))
+    assert not [p for p in os.listdir(tmp_path / "run") if p.endswith(".json")], "no link owner left registered"
+    leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+    assert leftover == [], "no process of the demo is left"

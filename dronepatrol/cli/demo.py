@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +28,10 @@ from dronepatrol.cli.output import Verbosity, console, emit_json
 from dronepatrol.errors import DronePatrolError, InputError, UsageError
 
 DEFAULT_ZONE = Path("geofences/roiet.geojson")
+
+#: Set by Ctrl-C during the demo: a step that takes Ctrl-C as its normal end (``telemetry watch``)
+#: still stops the demo after it.
+_INTERRUPTED = threading.Event()
 
 
 class DemoMission(StrEnum):
@@ -87,6 +93,8 @@ def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = Fals
         except typer.Exit as exc:
             code = exc.exit_code
     run.steps.append({"step": title, "argv": ["dronepatrol", *argv], "seconds": round(time.monotonic() - t0, 2)})
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
     if isinstance(code, int) and code != 0:
         raise typer.Exit(code)
     return json.loads(out.getvalue()) if json_result else None
@@ -190,6 +198,32 @@ def demo(
         raise InputError(f"{zone}: no such zone file — run the demo from the dronepatrol folder or give --zone FILE")
     if sitl is not None and not sitl.is_file():
         raise UsageError(f"--sitl {sitl}: no such file — give the path of an ArduPilot 'arducopter' SITL build")
+    with _noting_ctrl_c():
+        _demo(out, speedup, zone, mission, sorties, loss, clock_offset, sitl, sitl_instance, lang, json_out)
+
+
+@contextlib.contextmanager
+def _noting_ctrl_c() -> Any:
+    """Ctrl-C raises KeyboardInterrupt as usual and also sets :data:`_INTERRUPTED`."""
+    _INTERRUPTED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupted(signum: int, frame: Any) -> None:
+        _INTERRUPTED.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _demo(out: Path, speedup: float, zone: Path, mission: DemoMission, sorties: int, loss: float,
+          clock_offset: float, sitl: Path | None, sitl_instance: int | None, lang: str, json_out: bool) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run = DemoRun(out=(out / stamp).resolve())
     run.out.mkdir(parents=True, exist_ok=False)
