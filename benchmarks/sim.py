@@ -1,10 +1,14 @@
-"""Benchmark: achieved simulated-time speed-up of a 3-drone fleet under load.
+"""Benchmark: achieved simulated-time speed-up of a 3-drone fleet under load, and fidelity.
 
 Each drone flies a mission (take-off, a square at 10 m/s, a camera trigger every 20 m) while a
 client asks for every telemetry stream at 10 Hz of vehicle time and drains the socket. Prints,
 for each requested speed-up, the speed-up achieved over the run and the ratio of the two.
 
-Run: ``.venv/bin/python benchmarks/sim.py [--seconds 8] [--speedups 10 20]``
+Then, where an ArduCopter SITL binary is found (``DRONEPATROL_SITL``, or ``../shared/sitl/``),
+runs the differential suite (tests/sim_diff) once and prints its score: facts equal / facts
+compared, the bound being 95 % equal with the rest listed as deliberate.
+
+Run: ``.venv/bin/python benchmarks/sim.py [--seconds 8] [--speedups 10 20] [--no-fidelity]``
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def _upload(conn, items) -> None:
 
 def run(speedup: float, seconds: float) -> float:
     """Fly three drones at ``speedup`` for ``seconds`` wall seconds; return the achieved speed-up."""
-    with SimFleet(drones=3, base_port=0, speedup=speedup, prearm_delay_s=2.0) as fleet:
+    with SimFleet(drones=3, base_port=0, speedup=speedup, prearm_delay_s=2.0, camera=True) as fleet:
         conns = []
         for i, port in enumerate(fleet.ports):
             c = mavutil.mavlink_connection(f"tcp:127.0.0.1:{port}", source_system=254)
@@ -95,10 +99,39 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=8.0, help="wall seconds measured per speed-up")
     ap.add_argument("--speedups", type=float, nargs="+", default=[10.0, 20.0])
+    ap.add_argument("--no-fidelity", action="store_true", help="skip the comparison with ArduCopter SITL")
     args = ap.parse_args()
     print(f"3 drones, {os.cpu_count()} CPU(s), {args.seconds:g} s per run")
     for s in args.speedups:
         run(s, args.seconds)
+    if not args.no_fidelity:
+        fidelity()
+
+
+def fidelity() -> None:
+    """Run the differential suite once against ArduCopter SITL and print its score."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.sim_diff.runner import compare
+    from tests.sim_diff.runner import run as run_diff
+    from tests.sitl import sitl_binary, skip_reason
+
+    if sitl_binary() is None:
+        print(f"fidelity: skipped ({skip_reason()})")
+        return
+    t0 = time.monotonic()
+    r = run_diff(10.0)
+    score = compare(r)
+    pct = 100.0 * len(score.equal) / max(score.compared, 1)
+    print(f"fidelity vs ArduCopter 4.7 SITL: {len(score.equal)}/{score.compared} facts equal ({pct:.1f}%, "
+          f"bound 95%), {len(score.deliberate)} deliberate, {len(score.differ)} unexplained "
+          f"({time.monotonic() - t0:.0f} s wall)")
+    for name in score.differ:
+        print(f"  differs: {name}")
+    for name in r.errors:
+        print(f"  error: {name}")
 
 
 if __name__ == "__main__":

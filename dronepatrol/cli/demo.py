@@ -63,21 +63,30 @@ def _say(text: str) -> None:
         console.print(text, soft_wrap=True)
 
 
-def _step(run: DemoRun, title: str, args: list[Any]) -> None:
-    """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code."""
+def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = False) -> Any:
+    """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code.
+
+    With ``json_result`` the command also gets ``--json`` and its JSON document is returned (and
+    kept off this command's stdout)."""
+    import io
+
     from dronepatrol.cli.main import app
 
     argv = [str(a) for a in args]
     _say(f"\n[bold cyan]── {len(run.steps) + 1}. {escape(title)}[/]  [dim]dronepatrol {escape(' '.join(argv))}[/]")
     t0 = time.monotonic()
     command = typer.main.get_command(app)
-    try:
-        code = command.main(args=argv, prog_name="dronepatrol", standalone_mode=False)
-    except typer.Exit as exc:
-        code = exc.exit_code
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out) if json_result else contextlib.nullcontext():
+        try:
+            code = command.main(args=argv + (["--json"] if json_result else []), prog_name="dronepatrol",
+                                standalone_mode=False)
+        except typer.Exit as exc:
+            code = exc.exit_code
     run.steps.append({"step": title, "argv": ["dronepatrol", *argv], "seconds": round(time.monotonic() - t0, 2)})
     if isinstance(code, int) and code != 0:
         raise typer.Exit(code)
+    return json.loads(out.getvalue()) if json_result else None
 
 
 def _homes(zone_path: Path, n: int) -> list[tuple[float, float]]:
@@ -127,8 +136,8 @@ def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, zone: Path, *, speed
 
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where the run goes: OUT/<UTC time>/.")] = Path("demo"),
-    speedup: Annotated[float, typer.Option("--speedup", min=1.0, max=100.0,
-                                           help="Simulated time runs this many times faster.")] = 40.0,
+    speedup: Annotated[float, typer.Option("--speedup", min=1.0, max=24.0,
+                                           help="Simulated time runs this many times faster.")] = 20.0,
     zone: Annotated[Path, typer.Option("--zone", help="Safety zone to survey.")] = DEFAULT_ZONE,
     mission: Annotated[DemoMission, typer.Option("--mission", help="What to fly (both are planned).")] = (
         DemoMission.survey),
@@ -176,8 +185,12 @@ def demo(
         stack.callback(stop_owner, owner)
         run.flights = Path(owner.recording) if owner.recording else flights
         _say(f"link owner holds the three links and records to {escape(str(run.flights))}")
-        if sitl is not None:
-            _step(run, "configure the cameras", ["fleet", "camera", "--fleet", fleet_file, "--yes"])
+        # The ground station's 1 Hz heartbeat comes `speedup` times slower in simulated time: the GCS
+        # failsafe's timeout (5 s by default) is stretched the same way, within ArduCopter's 120 s.
+        gcs_timeout = min(120.0, 5.0 * speedup)
+        _step(run, "set the drones up (failsafe, ground stations, camera)",
+              ["fleet", "setup", "--fleet", fleet_file, "--gcs-timeout", f"{gcs_timeout:g}", "--camera-type", "1",
+               "--yes"])
         for kind in fly:
             for sortie in range(1, sorties + 1):
                 target = run.out / "missions" / kind
@@ -192,14 +205,12 @@ def demo(
     logs = [a for t in tlogs for a in ("--log", t)]
     _step(run, "geotag the photos", ["photos", "geotag", camera_dir, "-o", run.photos, "--fleet", fleet_file, *logs])
     run.report = run.out / "report.html"
-    _step(run, "build the report",
-          ["report", "-o", run.report, "--zone", zone, *[a for m in run.missions for a in ("--missions", m)],
-           "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"])
+    flown = [run.out / "missions" / kind for kind in fly]
+    report = _step(run, "build the report",
+                   ["report", "-o", run.report, "--zone", zone, *[a for m in flown for a in ("--missions", m)],
+                    "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"], json_result=True)
+    run.figures.update(report.get("figures", {}))
     run.figures["seconds"] = round(time.monotonic() - t0, 1)
-    manifest = run.photos / "manifest.json"
-    if manifest.is_file():
-        with contextlib.suppress(ValueError, OSError):
-            run.figures["photos_tagged"] = len(json.loads(manifest.read_text()).get("photos", []))
     _closing(run, json_out)
 
 
@@ -211,6 +222,11 @@ def _closing(run: DemoRun, json_out: bool) -> None:
             ("tagged photos", str(run.photos)), ("report", f"{run.report}  (open it in a browser)")]
     for label, value in rows:
         _say(f"  {label:14} {escape(value)}")
+    f = run.figures
+    if "flights" in f:
+        _say(f"  {f['flights']} flights, {f.get('distance_km', 0):g} km, {f.get('flight_time_h', 0):g} h in the air; "
+             f"{f.get('photos_tagged', 0)} of {f.get('photos', 0)} photos placed; zone photographed "
+             f"{f.get('coverage_pct', 0):g} %; {f.get('alerts', 0)} alerts")
 
 
 __all__ = ["DronePatrolError", "demo"]

@@ -22,6 +22,9 @@ def setup(
     gcs_failsafe: Annotated[str, typer.Option(
         "--gcs-failsafe", help="What a drone does when it hears no ground station: rtl, smartrtl, land or off "
                                "(FS_GCS_ENABLE).")] = "rtl",
+    gcs_timeout: Annotated[float | None, typer.Option(
+        "--gcs-timeout", min=2.0, max=120.0, metavar="S",
+        help="Seconds without a ground station before the failsafe acts (FS_GCS_TIMEOUT; default: leave it).")] = None,
     camera_type: Annotated[int | None, typer.Option(
         "--camera-type", min=0, max=20,
         help="Camera type to configure (CAM1_TYPE: 1 servo, 2 relay, 3 GoPro, 4 mount, 5 MAVLink); the drone is "
@@ -47,7 +50,7 @@ def setup(
     _confirm(what + "?", yes)
     with _links(fleet, names, wait) as (links, errors):
         results = for_each(links, lambda link: setup_drone(
-            link, gcs_failsafe=GCS_FAILSAFE_ACTIONS[gcs_failsafe], camera_type=camera_type,
+            link, gcs_failsafe=GCS_FAILSAFE_ACTIONS[gcs_failsafe], gcs_timeout_s=gcs_timeout, camera_type=camera_type,
             allow_reboot=not no_reboot))
     failed = dict(errors)
     rows = []

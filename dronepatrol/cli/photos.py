@@ -44,8 +44,7 @@ def _logs(paths: list[Path]) -> list[Path]:
 
 
 def _read_tracks(paths: list[Path]) -> list:
-    """Every vehicle's track in the logs (telemetry's reader), warning where a log's times are
-    the laptop's receive times rather than the vehicle's clock."""
+    """Every vehicle's track in the logs (telemetry's reader)."""
     try:
         from dronepatrol.mavlink import tracks as reader
     except ImportError:  # pragma: no cover - until the telemetry reader is merged
@@ -55,12 +54,15 @@ def _read_tracks(paths: list[Path]) -> list:
     tracks = []
     for p in _logs(paths):
         tracks.extend(read_all(p) if read_all is not None else [reader.read_track(p)])
+    return tracks
+
+
+def _warn_clocks(tracks: list) -> None:
     for t in tracks:
         if t.fixes and t.time_source != "vehicle":
             console.print(f"[yellow]warning:[/] {escape(t.source or t.drone)}: {t.drone}'s times are partly or all "
                           "the laptop's receive times (no SYSTEM_TIME from the vehicle): positions may be off by the "
                           "link delay", soft_wrap=True)
-    return tracks
 
 
 @app.command("geotag")
@@ -102,6 +104,7 @@ def geotag(
         raise UsageError(f"--tz: {exc}") from None
     fleet_cfg = load_fleet(fleet) if fleet is not None else None
     tracks = _read_tracks(log)
+    _warn_clocks(tracks)
     result = _run(geotag_photos, photos, tracks, out, offset_s=offset_s, tz_s=tz_s, drone=drone, fleet=fleet_cfg,
                   workers=workers)
     if result.photos == 0:

@@ -179,7 +179,9 @@ def _tell(summary, path: Path, size: int, written: int) -> None:
     console.print(
         f"{f['flights']} flights by {f['drones']} drones, {f['distance_km']:.1f} km, {f['flight_time_h']:.1f} h; "
         f"{f['photos_tagged']}/{f['photos']} photos with a position; zone photographed {cov}; "
-        f"hotspots visited {f['hotspots_visited']}, planned {f['hotspots_planned']}; alerts {f['alerts']}",
+        f"hotspots visited {f['hotspots_visited']} "
+        f"({f['hotspots_planned_visited']} of {f['hotspots_planned']} planned); "
+        f"alerts {f['alerts']}",
         soft_wrap=True,
     )
     extra = f" and {written} thumbnails in {escape(path.stem)}_files/" if written else ""

@@ -5,16 +5,20 @@ from __future__ import annotations
 import math
 import signal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from dronepatrol.errors import UsageError
-from dronepatrol.sim.fleet import BASE_PORT, Home, SimFleet
-from dronepatrol.sim.link import load_signing_key
 from dronepatrol.sim.sites import ROIET_GROUND_ALT_M
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dronepatrol.sim.fleet import Home
+
+#: dronepatrol.sim.fleet.BASE_PORT, without importing pymavlink when the CLI starts.
+BASE_PORT = 5760
 
 
 def _parse_floats(text: str, option: str, names: str, min_n: int, max_n: int) -> list[float]:
@@ -35,6 +39,8 @@ def parse_home(text: str) -> Home:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise UsageError(f"--home {text!r}: latitude must be -90..90 and longitude -180..180 (LAT comes first)")
     alt = values[2] if len(values) == 3 else ROIET_GROUND_ALT_M
+    from dronepatrol.sim.fleet import Home
+
     return Home(lat_deg=lat, lon_deg=lon, alt_m=alt)
 
 
@@ -104,6 +110,9 @@ def sim(
     seed: Annotated[int, typer.Option("--seed", help="Random seed for packet loss and missed shots.")] = 0,
 ) -> None:
     """Simulated ArduCopter fleet on local TCP ports (as ArduPilot SITL -I0..2); Ctrl-C stops it."""
+    from dronepatrol.sim.fleet import SimFleet
+    from dronepatrol.sim.link import load_signing_key
+
     home_pos = parse_home(home) if home is not None else None
     wind_speed, wind_from = parse_wind(wind) if wind is not None else (0.0, 0.0)
     key = load_signing_key(signing_key) if signing_key is not None else None

@@ -11,7 +11,9 @@ to a photo's camera time to get vehicle time) and a monotone matching of photos 
    ``tolerance_s``: a pair weighs ``2 - (residual / tolerance)^2`` (always more than leaving
    both unmatched), so the DP takes as many pairs as possible, then the closest ones;
 3. **refinement**: the offset is re-estimated from the matched pairs (median, then the least-squares
-   mean), matched again, and the candidate with the highest total weight wins.
+   mean), matched again, and the candidate with the highest total weight wins;
+4. **tightening**: the final matching only accepts residuals within four times the 90th
+   percentile of the matched ones' spread, so a hand photo close to a missed shot stays unmatched.
 
 Times are seconds on any common scale (UTC POSIX in practice).
 
@@ -170,9 +172,15 @@ def align(
     *,
     tolerance_s: float,
     offset_s: float | None = None,
+    min_tolerance_s: float = 0.05,
 ) -> Alignment:
     """Estimate the camera clock offset (unless ``offset_s`` is given) and match photos to
-    triggers, tolerating missed and extra photos. See the module docstring."""
+    triggers, tolerating missed and extra photos. See the module docstring.
+
+    ``tolerance_s`` bounds the search; the final matching accepts four times the 90th percentile
+    of the matched residuals' deviation (at least ``min_tolerance_s``, at most ``tolerance_s``):
+    photos further from every trigger are left unmatched (placed along the track at their own
+    time)."""
     po = np.argsort(np.asarray(photo_t, dtype=float), kind="stable")
     to = np.argsort(np.asarray(trigger_t, dtype=float), kind="stable")
     p = np.asarray(photo_t, dtype=float)[po]
@@ -193,6 +201,16 @@ def align(
     results.sort(key=lambda x: -x[0])
     score, off, pairs, r = results[0]
     runner = next((x for x in results[1:] if abs(x[1] - off) > tolerance_s), None)
+    tol = tolerance_s
+    if len(pairs) >= 8:
+        # Tighten to the residuals' own spread: a hand photo that happens to fall within the
+        # search tolerance of a missed shot must not take that shot's position.
+        spread = float(np.quantile(np.abs(r - np.median(r)), 0.9))
+        tight = min(tolerance_s, max(min_tolerance_s, 4.0 * spread))
+        if tight < tolerance_s:
+            tol = tight
+            pairs = match_pairs(p, t, off, tol)
+            r = np.array([p[i] + off - t[j] for i, j in pairs])
     mapped = tuple((int(po[i]), int(to[j])) for i, j in pairs)
     matched_p = {i for i, _ in mapped}
     matched_t = {j for _, j in mapped}
@@ -203,7 +221,7 @@ def align(
         residuals_s=tuple(float(r[k]) for k in order),
         unmatched_photos=tuple(i for i in range(len(p)) if i not in matched_p),
         unmatched_triggers=tuple(j for j in range(len(t)) if j not in matched_t),
-        tolerance_s=tolerance_s,
+        tolerance_s=tol,
         score=float(score),
         runner_up_offset_s=None if runner is None else float(runner[1]),
         runner_up_ratio=0.0 if runner is None or score <= 0 else float(runner[0] / score),

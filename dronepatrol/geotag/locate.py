@@ -190,6 +190,52 @@ def _iso(t_s: float) -> str:
     return dt.datetime.fromtimestamp(round(t_s), dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+def _near(sorted_t: np.ndarray, t: float, tol: float) -> bool:
+    """True when a time of ``sorted_t`` lies within ``tol`` of ``t``."""
+    k = int(np.searchsorted(sorted_t, t))
+    return any(0 <= i < len(sorted_t) and abs(sorted_t[i] - t) <= tol for i in (k - 1, k))
+
+
+def _doubtful(
+    peeled: list[Placement], photo_t: dict[str, float], found: list[tuple[_Drone, float]], tol: dict[str, float]
+) -> dict[str, list[str]]:
+    """Keys of trigger-matched photos that another found drone could also claim -> those drones."""
+    drones = {d.name: (d, off) for d, off in found}
+    times = {name: np.array([g.t_s for g in d.triggers]) for name, (d, _) in drones.items()}
+    owner = {(pl.drone, pl.trigger_index): pl for pl in peeled if pl.method == "trigger"}
+    doubtful: dict[str, list[str]] = {}
+
+    def doubt(pl: Placement, name: str) -> None:
+        doubtful.setdefault(pl.key, []).append(name)
+        owner.pop((pl.drone, pl.trigger_index), None)
+
+    changed = True
+    while changed:
+        changed = False
+        for pl in list(owner.values()):
+            if pl.key in doubtful:
+                continue
+            t = photo_t[pl.key]
+            for name, (d, off) in drones.items():
+                if name == pl.drone:
+                    continue
+                lo, hi = np.searchsorted(times[name], [t + off - tol[name], t + off + tol[name]], side="left")
+                for j in range(int(lo), int(hi) + 1):
+                    if j >= len(d.triggers) or abs(d.triggers[j].t_s - (t + off)) > tol[name]:
+                        continue
+                    other = owner.get((name, d.triggers[j].index))
+                    swap = other is not None and abs(photo_t[other.key] + drones[pl.drone][1] - pl.t_s) <= tol[pl.drone]
+                    if other is None or swap:
+                        doubt(pl, name)
+                        if swap:
+                            doubt(other, pl.drone)
+                        changed = True
+                        break
+                if pl.key in doubtful:
+                    break
+    return doubtful
+
+
 def _align_group(photos: list[PhotoTime], drone: _Drone, tolerance_s: float | None) -> Alignment:
     trig_t = [g.t_s for g in drone.triggers]
     tol = tolerance_s or default_tolerance_s(trig_t, subsecond=all(p.subsecond for p in photos))
@@ -232,7 +278,6 @@ def _place_aligned(
 def _given_offset(
     group: str, photos: list[PhotoTime], drones: list[_Drone], offset_s: float, out: list, problems: list
 ) -> GroupReport:
-    placed = 0
     for photo in photos:
         t = photo.t_s + offset_s
         covering = [d for d in drones if d.path is not None and d.path.covers(t)]
@@ -249,11 +294,7 @@ def _given_offset(
                               "check --offset and --tz")
         else:
             res = _interpolated(photo, covering[0], offset_s)
-        if isinstance(res, Placement):
-            out.append(res)
-            placed += 1
-        else:
-            problems.append(res)
+        (out if isinstance(res, Placement) else problems).append(res)
     drone = drones[0].name if len(drones) == 1 else None
     return GroupReport(group=group, drone=drone, photos=len(photos), offset_s=offset_s, offset_source="given")
 
@@ -284,6 +325,8 @@ def _auto_offset(
     remaining = list(photos)
     candidates = list(with_triggers)
     found: list[tuple[_Drone, float]] = []
+    tolerances: dict[str, float] = {}
+    peeled: list[Placement] = []
     while remaining and candidates:
         trials = sorted(((_align_group(remaining, d, tolerance_s), d) for d in candidates),
                         key=lambda x: -x[0].score)
@@ -308,8 +351,9 @@ def _auto_offset(
             unmatched_photos=(), unmatched_triggers=a.unmatched_triggers, tolerance_s=a.tolerance_s, score=a.score,
             runner_up_offset_s=a.runner_up_offset_s, runner_up_ratio=a.runner_up_ratio,
         )
-        reports.append(_place_aligned(mine_photos, d, sub, group, out, problems))
+        reports.append(_place_aligned(mine_photos, d, sub, group, peeled, problems))
         found.append((d, a.offset_s))
+        tolerances[d.name] = a.tolerance_s
         taken = {i for i, _ in a.pairs}
         remaining = [p for i, p in enumerate(remaining) if i not in taken]
         candidates.remove(d)
@@ -329,6 +373,17 @@ def _auto_offset(
         else:
             res = _interpolated(photo, covering[0][0], covering[0][1])
             (out if isinstance(res, Placement) else problems).append(res)
+    # Photos of several drones in one folder: a photo matched to a shot of drone A that also falls on
+    # a shot of drone B could be B's when that shot has no photo, or when B's photo there also fits
+    # A's shot (a swap). Say so rather than guess; each doubt frees shots: repeat until stable.
+    doubtful = _doubtful(peeled, {p.key: p.t_s for p in photos}, found, tolerances)
+    for pl in peeled:
+        if pl.key in doubtful:
+            names = " and ".join(doubtful[pl.key])
+            problems.append(Problem(key=pl.key, reason=f"ambiguous: falls on a camera shot of {pl.drone} and of "
+                                    f"{names}; put the photos in PHOTOS/<drone>/ folders or use --drone"))
+        else:
+            out.append(pl)
     if remaining:
         reports.append(GroupReport(group=group, drone=None, photos=len(remaining), offset_s=None, offset_source=None,
                                    unmatched_photos=tuple(p.key for p in remaining)))

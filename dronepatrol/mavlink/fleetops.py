@@ -514,6 +514,10 @@ class StartResult:
     mode: str = "AUTO"
 
 
+#: Arm-and-take-off attempts when the drone disarms itself before the take-off command arrives.
+TAKEOFF_ATTEMPTS = 3
+
+
 def _wait_climb(link: Any, alt_m: float, timeout_s: float) -> None:
     target_mm = 1000.0 * min(alt_m * 0.5, max(1.0, alt_m - 1.0))
     msg = ops.wait_for(link, ["GLOBAL_POSITION_INT"], timeout_s, lambda m: m.relative_alt >= target_mm)
@@ -531,9 +535,23 @@ def start_drone(link: Any, *, at: float, offset_s: float = 0.0, takeoff_alt_m: f
     t0 = time.monotonic()
     began = t0 - (at - offset_s)
     ops.set_mode(link, MODE_NUMBERS["GUIDED"], "GUIDED")
-    ops.arm(link, timeout_s=arm_timeout_s)
-    armed_after = time.monotonic() - t0
-    ops.command(link, ops.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, takeoff_alt_m)
+    for attempt in range(TAKEOFF_ATTEMPTS):
+        ops.arm(link, timeout_s=max(1.0, arm_timeout_s - (time.monotonic() - t0)))
+        armed_after = time.monotonic() - t0
+        try:
+            ops.command(link, ops.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, math.nan, 0, 0, takeoff_alt_m)
+            break
+        except VehicleRejected:
+            # A take-off re-sent after its ACK was lost is refused (FAILED) by a drone already
+            # climbing (ArduCopter takes off only from the ground): the climb says whether it
+            # took off. A drone that disarmed itself before the take-off came (DISARM_DELAY, a
+            # slow link) is armed again.
+            if ops.wait_for(link, ["GLOBAL_POSITION_INT"], 3.0, lambda m: m.relative_alt >= 300) is not None:
+                break
+            hb = ops.heartbeat(link)
+            if attempt + 1 < TAKEOFF_ATTEMPTS and not int(hb.base_mode) & ops.MAV_MODE_FLAG_SAFETY_ARMED:
+                continue
+            raise
     _wait_climb(link, takeoff_alt_m, climb_timeout_s)
     ops.set_mode(link, MODE_NUMBERS["AUTO"], "AUTO")
     return StartResult(drone=link.name, offset_s=offset_s, armed_after_s=armed_after, began_s=began)

@@ -1,7 +1,8 @@
 """One-time drone setup for flying with dronepatrol: the parameters that ``fleet start``'s
 pre-flight checks ask for, set and read back, with the reboot they need.
 
-- the GCS failsafe: ``FS_GCS_ENABLE`` (ArduCopter: 1 RTL, 3 SmartRTL or RTL, 5 land);
+- the GCS failsafe: ``FS_GCS_ENABLE`` (ArduCopter: 1 RTL, 3 SmartRTL or RTL, 5 land) and, if
+  asked, ``FS_GCS_TIMEOUT`` (seconds without a ground-station heartbeat, ArduCopter 2-120 s);
 - the ground stations it counts: ``MAV_GCS_SYSID`` 254 and ``MAV_GCS_SYSID_HI`` 255 on
   ArduPilot 4.7, so both dronepatrol (254) and a QGroundControl or Mission Planner (255) keep
   the failsafe quiet (see ``fleetops.gcs_failsafe_params``);
@@ -71,9 +72,10 @@ def reboot(link: Any, *, timeout_s: float = 60.0) -> None:
                       "then run 'dronepatrol fleet status'")
 
 
-def setup_drone(link: Any, *, gcs_failsafe: int | None = 1, camera_type: int | None = None,
-                allow_reboot: bool = True) -> SetupResult:
-    """Set the failsafe, the counted ground stations and (if given) the camera type on one drone.
+def setup_drone(link: Any, *, gcs_failsafe: int | None = 1, gcs_timeout_s: float | None = None,
+                camera_type: int | None = None, allow_reboot: bool = True) -> SetupResult:
+    """Set the failsafe (and, if given, how many seconds without a ground station trigger it), the
+    counted ground stations and (if given) the camera type on one drone.
 
     Raises :class:`SafetyError` (exit 5) when the drone is armed.
     """
@@ -83,6 +85,8 @@ def setup_drone(link: Any, *, gcs_failsafe: int | None = 1, camera_type: int | N
     want: dict[str, float] = {}
     if gcs_failsafe is not None:
         want["FS_GCS_ENABLE"] = gcs_failsafe
+    if gcs_timeout_s is not None:
+        want["FS_GCS_TIMEOUT"] = gcs_timeout_s
     if camera_type is not None:
         want["CAM1_TYPE"] = camera_type
     values: dict[str, float | None] = {}

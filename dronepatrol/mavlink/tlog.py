@@ -61,9 +61,13 @@ class TlogWriter:
         _flusher().add(self)
 
     def write(self, packet: bytes, *, t_us: int | None = None) -> None:
-        """Append one packet stamped ``t_us`` (default: now). Written through at once."""
+        """Append one packet stamped ``t_us`` (default: now). Written through at once; a packet
+        that arrives after :meth:`close` (a link still delivering while the recording ends) is
+        dropped, never an error."""
         t = time.time_ns() // 1000 if t_us is None else t_us
         with self._lock:
+            if self._f.closed:
+                return
             self._f.write(stamp_us(t) + bytes(packet))
             self.records += 1
             self._dirty = True

@@ -270,7 +270,7 @@ def add_uncovered(m: folium.Map, zone: SafetyZone, uncovered_m: BaseGeometry, s:
     tip = esc(s.fmt("uncovered_card", ha=f"{uncovered_m.area / 10_000:.2f}"))
     for rings in parts:
         layer = folium.Polygon(
-            rings, color=UNCOVERED_COLOUR, weight=1, fill=True, fill_color=UNCOVERED_COLOUR, fill_opacity=0.3
+            rings, color=UNCOVERED_COLOUR, weight=1, fill=True, fill_color=UNCOVERED_COLOUR, fill_opacity=0.25
         ).add_to(g)
         Tooltip(tip).add_to(layer)
     return g

@@ -45,6 +45,7 @@ from dronepatrol.report.layers import (
 from dronepatrol.report.offline import Raw, _check_inline, new_map, render_offline
 from dronepatrol.report.strings import FONT_STACK, Strings
 from dronepatrol.report.zone_map import CCTV_COLOURS, NOFLY_COLOUR, PRIORITY_COLOURS, ZONE_COLOUR
+from dronepatrol.reporting.flights import project_lonlat
 from dronepatrol.reporting.hotspots import VISIT_RADIUS_M
 from dronepatrol.reporting.model import ALERT_KINDS, Photo
 from dronepatrol.reporting.summary import ReportSummary
@@ -62,7 +63,7 @@ PANEL_WIDTH_PX = 390
 
 @dataclass(frozen=True, kw_only=True)
 class ReportPage:
-    """The page (UTF-8 text) and the ``layers`` it draws: key -> (name, feature count)."""
+    """The page (UTF-8 text) and the ``layers`` it draws: key -> number of features."""
 
     html: str
     layers: dict[str, int]
@@ -84,21 +85,24 @@ def _json_for_script(data: object) -> str:
 
 
 class _Registry(MacroElement):
-    """``window.dpReport``: the map and every layer by key (for readers' scripts and the tests)."""
+    """Fits the map to ``bounds`` at once (no zoom animation running when the page is ready) and
+    sets ``window.dpReport``: the map and every layer by key (for readers' scripts and the tests)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {padding: [20, 20], animate: false});
             window.dpReport = {map: {{ this._parent.get_name() }}, layers: {
             {%- for key, layer in this.layers.items() %} {{ key|tojson }}: {{ layer.get_name() }},{% endfor %} }};
         {% endmacro %}
         """
     )
 
-    def __init__(self, layers: dict) -> None:
+    def __init__(self, layers: dict, bounds: list[list[float]]) -> None:
         super().__init__()
         self._name = "Registry"
         self.layers = layers
+        self.bounds = bounds
 
 
 def build_report(
@@ -194,8 +198,7 @@ def build_report(
         register("photos", layer, n_photos)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    folium.FitBounds([[south, west], [north, east]], padding=(20, 20)).add_to(m)
-    _Registry(layers).add_to(m)
+    _Registry(layers, [[south, west], [north, east]]).add_to(m)
     panel = _panel_html(summary, s, title, colours, _legend_html(zone, s, colours))
     root.html.add_child(Raw(panel), name="dp_panel", index=0)
     html = render_offline(m, title=title)
@@ -214,7 +217,8 @@ def _photo_data(
     page_dir: str | Path | None,
 ) -> tuple[dict, int]:
     """Columns of the positioned photos (escaped text), and how many have a footprint."""
-    footprints = summary.coverage.footprints_m if summary.coverage else (None,) * len(photos)
+    cov = summary.coverage
+    footprints = cov.footprints_m if cov and summary.coverage_from == "photos" else (None,) * len(photos)
     idx = [i for i, p in enumerate(photos) if p.positioned]
     drone_names = list(drones)
     for i in idx:
@@ -223,14 +227,9 @@ def _photo_data(
     index_of = {d: n for n, d in enumerate(drone_names)}
     lon = np.array([photos[i].lon for i in idx], dtype=float)
     lat = np.array([photos[i].lat for i in idx], dtype=float)
-    xy = (
-        shapely.get_coordinates(zone.frame.to_m(shapely.points(np.column_stack([lon, lat]))))
-        if idx
-        else np.zeros((0, 2))
-    )
     times = [photos[i].t_s for i in idx if photos[i].t_s is not None]
     t0 = int(min(times)) if times else 0
-    fps = _footprint_offsets([footprints[i] for i in idx], xy)
+    fps = _footprint_offsets(zone, [footprints[i] for i in idx], lon, lat)
     n_fp = sum(f is not None for f in fps)
     base = Path(page_dir).resolve() if page_dir is not None else None
 
@@ -270,19 +269,21 @@ def _photo_data(
     return data, n_fp
 
 
-def _footprint_offsets(polys: Sequence, xy: np.ndarray) -> list[list[int] | None]:
-    """Each footprint's corners as whole-metre offsets (dx, dy, ...) from its photo."""
+def _footprint_offsets(zone: SafetyZone, polys: Sequence, lon: np.ndarray, lat: np.ndarray) -> list[list[int] | None]:
+    """Each footprint's corners as offsets from its photo in millionths of a degree
+    (dlon, dlat, ...): exact on the map, and as short as whole metres."""
     out: list[list[int] | None] = [None] * len(polys)
     have = [k for k, f in enumerate(polys) if f is not None]
     if not have:
         return out
-    coords = [np.asarray(polys[k].exterior.coords)[:-1] - xy[k] for k in have]
-    if len({len(c) for c in coords}) == 1:  # all rectangles (the usual case): one vectorised round
-        rounded = np.rint(np.stack(coords)).astype(int).reshape(len(have), -1).tolist()
-    else:
-        rounded = [np.rint(c).astype(int).ravel().tolist() for c in coords]
-    for k, r in zip(have, rounded, strict=True):
-        out[k] = r
+    shapes = np.array([polys[k] for k in have], dtype=object)
+    sizes = shapely.get_num_coordinates(shapes)  # closed rings: the last corner repeats the first
+    ll = project_lonlat(shapely.get_coordinates(shapes), zone.frame)
+    origin = np.repeat(np.column_stack([lon[have], lat[have]]), sizes, axis=0)
+    d = np.rint((ll - origin) * 1e6).astype(int)
+    ends = np.cumsum(sizes)
+    for k, end, n in zip(have, ends.tolist(), sizes.tolist(), strict=True):
+        out[k] = d[end - n : end - 1].ravel().tolist()
     return out
 
 
@@ -330,7 +331,7 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
         out.append(f'<div class="dp-period">{esc(s["no_data"])}</div>')
     cov = "–" if f["coverage_pct"] is None else f"{f['coverage_pct']:.1f} %"
     out.append('<div class="dp-figs">')
-    out.append(_fig("flights", str(f["flights"]), esc(s["flights"]), f"{f['drones']} {esc(s['drones'])}"))
+    out.append(_fig("flights", str(f["flights"]), esc(s["flights"]), esc(s.fmt("n_drones", n=f["drones"]))))
     out.append(_fig("distance_km", f"{f['distance_km']:.1f}", f"{esc(s['distance'])} ({esc(s['u_km'])})"))
     out.append(_fig("flight_time_h", f"{f['flight_time_h']:.1f}", f"{esc(s['flight_time'])} ({esc(s['u_h'])})"))
     out.append(
@@ -338,15 +339,25 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
             "photos",
             f"{f['photos']:,}",
             esc(s["photos_taken"]),
-            f'<span data-fig="photos_tagged">{f["photos_tagged"]:,}</span> {esc(s["photos_tagged"])}',
+            f'<span data-fig="photos_tagged">{f["photos_tagged"]:,}</span> {esc(s["photos_tagged"])}'
+            + (
+                f'<br><span data-fig="camera_triggers">{summary.triggers:,}</span> {esc(s["camera_shots"])}'
+                if summary.triggers
+                else ""
+            ),
         )
     )
-    out.append(_fig("coverage_pct", cov, esc(s["coverage"]), esc(s["coverage_note"])))
+    note = s["coverage_triggers"] if summary.coverage_from == "triggers" else s["coverage_note"]
+    out.append(_fig("coverage_pct", cov, esc(s["coverage"]), esc(note)))
     out.append(
         _fig(
-            "hotspots_visited",
-            f'{f["hotspots_visited"]} / <span data-fig="hotspots_planned">{f["hotspots_planned"]}</span>',
-            esc(s["hotspots_visited"]),
+            "hotspots_planned_visited" if f["hotspots_planned"] else "hotspots_visited",
+            (
+                f'{f["hotspots_planned_visited"]} / <span data-fig="hotspots_planned">{f["hotspots_planned"]}</span>'
+                if f["hotspots_planned"]
+                else f"{f['hotspots_visited']} / {len(summary.hotspots)}"
+            ),
+            esc(s["hotspots_visited"] if f["hotspots_planned"] else s["hotspots_visited_all"]),
             esc(s.fmt("visit_rule", radius=f"{VISIT_RADIUS_M:g}")),
         )
     )
@@ -377,7 +388,7 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
     if summary.coverage is not None and summary.coverage.communities:
         rows = "".join(
             f'<tr><td>{esc(c.name)}</td><td class="dp-num" data-community="{esc(c.name)}">{c.covered_pct:.1f} %</td>'
-            f"<td>{esc(s.datetime(c.last_photo_s) if c.last_photo_s else s['never'])}</td></tr>"
+            f"<td>{esc(s.date(c.last_photo_s) if c.last_photo_s else s['never'])}</td></tr>"
             for c in sorted(summary.coverage.communities, key=lambda c: c.covered_pct)
         )
         out.append(
@@ -389,13 +400,14 @@ def _panel_html(summary: ReportSummary, s: Strings, title: str, colours: dict[st
         rows = []
         for h in sorted(summary.hotspots, key=lambda h: (-h.priority, h.name)):
             per_week = " ".join(str(n) for _, n in h.per_week) if weeks else "–"
+            when = " · ".join(f"{s.iso_date(w).rsplit(' ', 1)[0]}: {n}" for w, n in h.per_week)
             why = "; ".join(esc(r) for r in h.reasons)
             planned = esc(s["planned"] if h.planned else s["not_planned"])
             rows.append(
                 f'<tr><td>{esc(h.name)}<div class="dp-why">{planned}{" · " + why if why else ""}</div></td>'
                 f'<td class="dp-num">{h.priority}</td>'
                 f'<td class="dp-num" data-hotspot="{esc(h.name)}">{len(h.visits)}</td>'
-                f'<td class="dp-week">{per_week}</td></tr>'
+                f'<td class="dp-week" title="{esc(when)}">{per_week}</td></tr>'
             )
         out.append(
             f'<h2>{esc(s["hotspots_title"])}</h2><table class="dp-table"><tr><th>{esc(s["hotspot"])}</th>'

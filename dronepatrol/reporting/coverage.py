@@ -18,6 +18,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from dronepatrol.planning.camera import Camera, footprint_corners_m
+from dronepatrol.reporting.flights import project_m
 from dronepatrol.reporting.model import Photo
 from dronepatrol.zones.model import SafetyZone
 
@@ -73,17 +74,20 @@ def footprints_m(
         and (p.alt_rel_m or 0.0) > 0
     ]
     if computed:
-        pts = shapely.points([(photos[i].lon, photos[i].lat) for i in computed])
-        xy = shapely.get_coordinates(zone.frame.to_m(pts))
+        lonlat = np.array([(photos[i].lon, photos[i].lat) for i in computed], dtype=float)
+        xy = project_m(lonlat, zone.frame)
+        # headings are from true north, the frame's y axis is grid north (UTM meridian convergence)
+        north = project_m(np.add(lonlat, (0.0, 1e-4)), zone.frame) - xy
+        grid_north_deg = np.degrees(np.arctan2(north[:, 0], north[:, 1]))
         rings = [
             footprint_corners_m(
-                cameras.get(photos[i].drone, default_camera),
+                cameras.get(photos[i].drone, default_camera),  # type: ignore[arg-type]
                 x,
-                y,  # type: ignore[arg-type]
-                photos[i].alt_rel_m,
-                photos[i].heading_deg or 0.0,
-            )  # type: ignore[arg-type]
-            for i, (x, y) in zip(computed, xy, strict=True)
+                y,
+                photos[i].alt_rel_m,  # type: ignore[arg-type]
+                (photos[i].heading_deg or 0.0) + g,
+            )
+            for i, (x, y), g in zip(computed, xy, grid_north_deg, strict=True)
         ]
         for i, poly in zip(computed, shapely.polygons(np.asarray(rings)), strict=True):
             out[i] = poly

@@ -78,12 +78,27 @@ def path_length_m(fixes: Sequence[Fix], frame: LocalFrame) -> float:
     return float(np.hypot(*np.diff(fixes_m(fixes, frame), axis=0).T).sum())
 
 
-def fixes_m(fixes: Sequence[Fix], frame: LocalFrame) -> np.ndarray:
-    """(n, 2) array of fix positions in metres (one vectorised projection)."""
-    if not fixes:
+def project_m(lonlat: np.ndarray, frame: LocalFrame) -> np.ndarray:
+    """(n, 2) lon/lat degrees to (n, 2) metres in one vectorised projection (no geometry per point)."""
+    return _project(np.asarray(lonlat, dtype=float), frame.to_m)
+
+
+def project_lonlat(xy: np.ndarray, frame: LocalFrame) -> np.ndarray:
+    """(n, 2) metres to (n, 2) lon/lat degrees."""
+    return _project(np.asarray(xy, dtype=float), frame.to_lonlat)
+
+
+def _project(coords: np.ndarray, transform) -> np.ndarray:
+    if len(coords) == 0:
         return np.zeros((0, 2))
-    lonlat = np.array([(f.lon, f.lat) for f in fixes], dtype=float)
-    return shapely.get_coordinates(frame.to_m(shapely.points(lonlat)))
+    if len(coords) == 1:
+        return shapely.get_coordinates(transform(shapely.points(coords)))
+    return shapely.get_coordinates(transform(shapely.linestrings(coords)))
+
+
+def fixes_m(fixes: Sequence[Fix], frame: LocalFrame) -> np.ndarray:
+    """(n, 2) array of fix positions in metres."""
+    return project_m(np.array([(f.lon, f.lat) for f in fixes], dtype=float).reshape(-1, 2), frame)
 
 
 def positions_m(flight: Flight, frame: LocalFrame) -> np.ndarray:

@@ -51,6 +51,8 @@ class ReportSummary:
     authorizations: tuple[str, ...]
     hours_per_week: tuple[tuple[str, float], ...]
     planned_drones: tuple[str, ...] = field(default=())
+    triggers: int = 0  # camera shots the drones reported (CAMERA_FEEDBACK)
+    coverage_from: str = "photos"  # "photos", or "triggers" when no photos were given
 
     @property
     def distance_m(self) -> float:
@@ -83,9 +85,11 @@ class ReportSummary:
             "photos": self.photos,
             "photos_tagged": self.photos_tagged,
             "photos_untagged": len(self.untagged),
+            "camera_triggers": self.triggers,
             "coverage_pct": None if cov is None else round(cov.covered_pct, 1),
             "hotspots_planned": self.hotspots_planned,
             "hotspots_visited": self.hotspots_visited,
+            "hotspots_planned_visited": self.hotspots_visited_planned,
             "alerts": len(self.alerts),
         }
 
@@ -111,6 +115,7 @@ class ReportSummary:
             if cov is None
             else {
                 "covered_pct": round(cov.covered_pct, 2),
+                "from": self.coverage_from,
                 "target_ha": round(cov.target_m.area / 10_000.0, 3),
                 "uncovered_ha": round(cov.uncovered_m.area / 10_000.0, 3),
                 "communities": [
@@ -161,12 +166,15 @@ def summarize(
 
     ``mission_summaries`` are the ``summary.json`` documents of the mission directories (planned
     hotspots, authorisations); ``cameras`` maps drone names to cameras for photo footprints.
+    Without ``photos``, coverage is computed from the camera shots the tracks recorded.
     """
     summaries = list(mission_summaries)
     flights = all_flights(tracks, zone.frame)
     planned = planned_hotspots(zone, missions, summaries)
     visits = hotspot_visits(zone, flights, planned) if zone.hotspots else []
-    cov = coverage(zone, photos, cameras or {}, default_camera) if photos or flights else None
+    shots = trigger_photos(tracks)
+    basis = list(photos) if photos else shots  # before the photos come back: where the camera fired
+    cov = coverage(zone, basis, cameras or {}, default_camera) if basis or flights else None
 
     names = sorted(
         {f.drone for f in flights} | {p.drone for p in photos if p.drone} | {m.drone for m in missions}, key=_natural
@@ -174,15 +182,15 @@ def summarize(
     per_drone = []
     for name in names:
         mine = [f for f in flights if f.drone == name]
-        shots = [p for p in photos if p.drone == name]
+        own = [p for p in photos if p.drone == name]
         per_drone.append(
             DroneFigures(
                 drone=name,
                 flights=len(mine),
                 distance_m=sum(f.distance_m for f in mine),
                 flight_time_s=sum(f.duration_s for f in mine),
-                photos=len(shots),
-                photos_tagged=sum(p.positioned for p in shots),
+                photos=len(own),
+                photos_tagged=sum(p.positioned for p in own),
             )
         )
     times = [t for f in flights for t in (f.start_s, f.end_s)]
@@ -205,7 +213,19 @@ def summarize(
         authorizations=tuple(auth),
         hours_per_week=tuple(flight_hours_per_week(flights)),
         planned_drones=tuple(sorted({m.drone for m in missions}, key=_natural)),
+        triggers=len(shots),
+        coverage_from="photos" if photos or not shots else "triggers",
     )
+
+
+def trigger_photos(tracks: Sequence[Track]) -> list[Photo]:
+    """The camera shots the drones reported, as photos without files (position, height, yaw)."""
+    return [
+        Photo(file=f"{t.drone} #{tr.index}", drone=t.drone, t_s=tr.t_s, lon=tr.lon, lat=tr.lat,
+              alt_rel_m=tr.alt_rel_m, heading_deg=tr.yaw_deg)
+        for t in tracks
+        for tr in t.triggers
+    ]
 
 
 def _natural(name: str) -> tuple:

@@ -42,8 +42,8 @@ class Battery:
         return self.capacity_mah - self.consumed_mah
 
     def remaining_pct(self) -> int:
-        """Capacity left, percent 0-100."""
-        return int(max(0.0, min(100.0, 100.0 * self.remaining_mah() / max(self.capacity_mah, 1.0))))
+        """Capacity left, percent 0-100 (rounded, as AP_BattMonitor)."""
+        return round(max(0.0, min(100.0, 100.0 * self.remaining_mah() / max(self.capacity_mah, 1.0))))
 
     def level(
         self, now_s: float, *, low_volt: float, low_mah: float, low_timer_s: float, crit_volt: float, crit_mah: float

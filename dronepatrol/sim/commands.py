@@ -76,7 +76,7 @@ def handle(v: SimVehicle, command: int, p: list[float], *, is_int: bool, frame: 
     if command == M.MAV_CMD_DO_SET_MISSION_CURRENT:
         if int(p[1]) == 1:
             v.jump_counts.clear()
-        return ACCEPTED if auto.set_mission_current(v, int(p[0])) else FAILED
+        return ACCEPTED if auto.set_mission_current(v, int(p[0])) else DENIED
     if command == M.MAV_CMD_REQUEST_MESSAGE:
         msg_id = int(p[0])
         if msg_id not in telemetry.ID.values():

@@ -55,7 +55,9 @@ def set_mode(v: VehicleState, mode: int, *, from_gcs: bool = True) -> bool:
             v.auto_waiting = True
     elif new == Mode.RTL:
         rtl.start(v)
-    elif new in (Mode.GUIDED, Mode.LOITER, Mode.POSHOLD, Mode.BRAKE, Mode.ALT_HOLD):
+    elif new == Mode.BRAKE:
+        v.tgt = None  # stop as fast as it can, then hold where it stopped
+    elif new in (Mode.GUIDED, Mode.LOITER, Mode.POSHOLD, Mode.ALT_HOLD):
         v.tgt = (v.n, v.e, v.alt) if not v.landed else None
     elif new == Mode.LAND:
         v.tgt = (v.n, v.e, 0.0)

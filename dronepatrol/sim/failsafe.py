@@ -26,7 +26,7 @@ def battery_update(v: SimVehicle, dt: float) -> None:
     b = v.battery
     b.capacity_mah = v.params.get("BATT_CAPACITY")
     if not v.armed:
-        amps = 0.3
+        amps = 0.0  # SITL's battery draws nothing while disarmed
     elif v.landed:
         amps = 1.5
     else:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import math
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink2
+
 from dronepatrol.sim import arming, auto
 from dronepatrol.sim.geo import bearing_deg
 from dronepatrol.sim.modes import Mode
 from dronepatrol.sim.state import VehicleState as SimVehicle
 
+M = mavlink2
 G = 9.80665
+#: Vehicle seconds from touching the ground to "landed" (MISSION_ITEM_REACHED, disarm), as SITL.
+LAND_DETECT_S = 2.2
+#: Deceleration of BRAKE mode, m/s/s (ArduCopter's BRAKE_MODE_DECEL_RATE, 750 cm/s/s).
+BRAKE_DECEL_M_S2 = 7.5
 
 
 def refresh_speeds(v: SimVehicle) -> None:
@@ -47,7 +54,7 @@ def physics(v: SimVehicle, dt: float) -> None:
         v.roll_rad = v.pitch_rad = 0.0
         v.yaw_rate_dps = 0.0
         return
-    accel = max(0.5, v.params.get("WPNAV_ACCEL") / 100.0)
+    accel = BRAKE_DECEL_M_S2 if v.mode == Mode.BRAKE else max(0.5, v.params.get("WPNAV_ACCEL") / 100.0)
     tgt = v.tgt
     # horizontal
     if tgt is not None and not (v.landed and tgt[2] <= 0 and not v.descending_to_land):
@@ -129,8 +136,14 @@ def after_physics(v: SimVehicle) -> None:
     if not v.armed:
         return
     if v.descending_to_land and v.alt <= 0.0:
-        _touchdown(v)
+        if v.ground_contact_t is None:
+            v.ground_contact_t = v.t
+            v.text(M.MAV_SEVERITY_INFO, f"SIM Hit ground at {max(-v.vu, _land_rate(v)):.6f} m/s")
+        if v.t - v.ground_contact_t >= LAND_DETECT_S:  # the land detector needs a moment
+            v.ground_contact_t = None
+            _touchdown(v)
         return
+    v.ground_contact_t = None
     # auto-disarm on the ground without a take-off (DISARM_DELAY)
     delay = v.params.get("DISARM_DELAY")
     waiting = v.landed and (v.tgt is None or v.tgt[2] <= 0) and not (v.mode == Mode.AUTO and v.mis_state == "running")

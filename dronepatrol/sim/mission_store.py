@@ -44,8 +44,8 @@ MAX_MISSION_ITEMS = 650
 MAX_FENCE_ITEMS = 70
 #: Bytes of fence storage (AC_PolyFence_loader): 16 four-vertex polygons fit, 17 do not (ERROR).
 FENCE_STORAGE_BYTES = 560
-#: Rally points.
-MAX_RALLY_POINTS = 20
+#: Rally points ArduCopter 4.7 SITL stores (47 gets NO_SPACE, "Only 46 items are supported").
+MAX_RALLY_POINTS = 46
 
 
 @dataclass
@@ -145,6 +145,11 @@ class MissionProtocol(ItemProtocol):
             return M.MAV_MISSION_ERROR
         if len(self.commands) >= MAX_MISSION_ITEMS:
             return M.MAV_MISSION_ERROR
+        if not self.commands:
+            # after MISSION_CLEAR_ALL there is no home slot: ArduCopter puts one back first, so the
+            # first item uploaded lands at index 1 (and is overwritten by the next one)
+            self.commands.append(Command(index=0, command=M.MAV_CMD_NAV_WAYPOINT))
+        cmd.index = len(self.commands)
         self.commands.append(cmd)
         self._sync()
         return M.MAV_MISSION_ACCEPTED
@@ -290,6 +295,7 @@ class FenceProtocol(ItemProtocol):
             out.append(self.enc.statustext_encode(M.MAV_SEVERITY_WARNING, b"Fence validation failed"))
             return M.MAV_MISSION_ERROR
         if _storage_bytes(items) > FENCE_STORAGE_BYTES:
+            out.append(self.enc.statustext_encode(M.MAV_SEVERITY_WARNING, b"Fence exceeds storage size"))
             return M.MAV_MISSION_ERROR
         self._write(items)
         out.append(self.enc.statustext_encode(M.MAV_SEVERITY_DEBUG, b"Fence Indexed OK"))

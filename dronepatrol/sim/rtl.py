@@ -14,8 +14,9 @@ from typing import Any
 
 from dronepatrol.sim.state import VehicleState as SimVehicle
 
-#: The least an RTL climbs over a short return, m (RTL_ABS_MIN_CLIMB in mode_rtl.cpp).
-RTL_ABS_MIN_CLIMB_M = 2.5
+#: Lowest return altitude, m, and the shallowest cone slope used (mode_rtl.cpp).
+RTL_ALT_MIN_M = 0.3
+RTL_MIN_CONE_SLOPE = 0.5
 
 
 def _target(v: SimVehicle) -> tuple[float, float, float]:
@@ -42,12 +43,13 @@ def _target(v: SimVehicle) -> tuple[float, float, float]:
 def start(v: SimVehicle) -> dict[str, Any]:
     """Begin RTL: return point (m north/east) and altitude (m); sets and returns ``v.rtl_state``."""
     tn, te, talt = _target(v)
-    ret_alt = max(v.params.get("RTL_ALT") / 100.0, talt)
+    # mode_rtl.cpp compute_return_target: at least the current altitude (plus RTL_CLIMB_MIN), RTL_ALT
+    # if higher, but no higher than the cone over the return distance (RTL_CONE_SLOPE)
+    min_alt = max(RTL_ALT_MIN_M, v.alt + max(0.0, v.params.get("RTL_CLIMB_MIN") / 100.0))
+    ret_alt = max(v.params.get("RTL_ALT") / 100.0, min_alt, talt)
     slope = v.params.get("RTL_CONE_SLOPE")
-    if slope > 0:  # no need to climb high for a short return (mode_rtl.cpp: the cone)
-        dist = math.hypot(tn - v.n, te - v.e)
-        ret_alt = min(ret_alt, max(dist * slope, v.alt + RTL_ABS_MIN_CLIMB_M))
-    ret_alt = max(ret_alt, v.alt + max(0.0, v.params.get("RTL_CLIMB_MIN") / 100.0), v.alt)
+    if slope >= RTL_MIN_CONE_SLOPE:
+        ret_alt = min(ret_alt, max(math.hypot(tn - v.n, te - v.e) * slope, min_alt))
     if v.fence_enabled() and int(v.params.get("FENCE_TYPE")) & 1:
         ret_alt = min(ret_alt, v.params.get("FENCE_ALT_MAX") - v.params.get("FENCE_MARGIN"))
     state = {"phase": "climb", "n": tn, "e": te, "alt": max(ret_alt, v.alt if v.landed else 0.0)}

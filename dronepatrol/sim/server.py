@@ -186,7 +186,6 @@ class VehicleServer:
             self.vehicle.signing_key = None
         else:
             self.vehicle.signing_key = key
-            self.mav.signing.timestamp = 0
         self._sync_signing(int(msg.initial_timestamp))
 
     def _sync_signing(self, initial_timestamp: int = 0) -> None:

@@ -170,6 +170,7 @@ class VehicleState:
         self.speed_up = self.params.get("WPNAV_SPEED_UP") / 100.0
         self.speed_dn = self.params.get("WPNAV_SPEED_DN") / 100.0
         self.descending_to_land = False
+        self.ground_contact_t: float | None = None  # touched the ground while landing, vehicle s
         self.roi: tuple[float, float] | None = None
         self.auto_disarm_since: float | None = None
         self.rtl_state: dict[str, Any] | None = None
@@ -296,11 +297,12 @@ class VehicleState:
         return bm
 
     def system_status(self) -> int:
-        """HEARTBEAT.system_status: STANDBY, ACTIVE when armed, CRITICAL in a failsafe."""
-        if not self.armed:
-            return M.MAV_STATE_STANDBY
-        if self.gcs_failsafe or self.batt_level > 0:
+        """HEARTBEAT.system_status as ArduCopter: CRITICAL in a failsafe, STANDBY on the ground
+        (armed or not), ACTIVE in flight."""
+        if self.armed and (self.gcs_failsafe or self.batt_level > 0):
             return M.MAV_STATE_CRITICAL
+        if not self.armed or self.landed:
+            return M.MAV_STATE_STANDBY
         return M.MAV_STATE_ACTIVE
 
     def airspeed_m_s(self) -> float:
@@ -321,7 +323,9 @@ class VehicleState:
         return math.hypot(dn, de), bearing_deg(dn, de), self.tgt[2] - self.alt
 
     def mission_current(self) -> tuple[int, int, int, int]:
-        """MISSION_CURRENT (seq, total, mission_state, mission_mode)."""
+        """MISSION_CURRENT (seq, total, mission_state, mission_mode), as ArduCopter 4.7 SITL reports it:
+        NO_MISSION with home only, ACTIVE while flown, COMPLETE after the end (seq 0), otherwise
+        NOT_STARTED at the item it would fly next (never PAUSED)."""
         count = self.mission.item_count()
         total = max(count - 1, 0)
         mode = 1 if self.mode == Mode.AUTO else 0
@@ -332,7 +336,7 @@ class VehicleState:
         seq = self.nav.cmd.index if self.nav else 0
         if self.mis_state == "running":
             return seq, total, ACTIVE, mode
-        return seq, total, (PAUSED if self.started_once and seq > 0 else NOT_STARTED), mode
+        return seq, total, NOT_STARTED, mode  # ArduCopter 4.7: also when a mode change stopped it
 
     def loc_to_target(self, cmd: Command, default_alt: float | None = None) -> tuple[float, float, float]:
         """Target (n, e, alt above home ground; m) of a mission location; zeros mean 'here'."""

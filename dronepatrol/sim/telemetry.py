@@ -83,19 +83,11 @@ STREAM_GROUPS: dict[int, tuple[int, ...]] = {
 INTERVAL_MESSAGES = frozenset(ID.values()) - {ID["AUTOPILOT_VERSION"]}
 
 # SYS_STATUS sensor bits
-_S = M
-SENSORS_PRESENT = (
-    _S.MAV_SYS_STATUS_SENSOR_3D_GYRO
-    | _S.MAV_SYS_STATUS_SENSOR_3D_ACCEL
-    | _S.MAV_SYS_STATUS_SENSOR_3D_MAG
-    | _S.MAV_SYS_STATUS_SENSOR_ABSOLUTE_PRESSURE
-    | _S.MAV_SYS_STATUS_SENSOR_GPS
-    | _S.MAV_SYS_STATUS_SENSOR_MOTOR_OUTPUTS
-    | _S.MAV_SYS_STATUS_SENSOR_RC_RECEIVER
-    | _S.MAV_SYS_STATUS_AHRS
-    | _S.MAV_SYS_STATUS_SENSOR_BATTERY
-    | _S.MAV_SYS_STATUS_PREARM_CHECK
-)
+
+#: SYS_STATUS sensor bits as ArduCopter 4.7 SITL reports them (present; enabled, plus the
+#: geofence bit while a fence is enforced).
+SENSORS_PRESENT = 0x5371FC2F
+SENSORS_ENABLED = 0x52619C2F
 
 EKF_ATTITUDE_ONLY = M.EKF_ATTITUDE | M.EKF_VELOCITY_VERT | M.EKF_POS_VERT_ABS | M.EKF_CONST_POS_MODE
 EKF_POSITION_OK = (
@@ -111,17 +103,8 @@ EKF_POSITION_OK = (
 
 #: ArduCopter 4.7.0 official, as AUTOPILOT_VERSION.flight_sw_version encodes it.
 FLIGHT_SW_VERSION = (4 << 24) | (7 << 16) | (0 << 8) | 255
-CAPABILITIES = (
-    M.MAV_PROTOCOL_CAPABILITY_MISSION_FLOAT
-    | M.MAV_PROTOCOL_CAPABILITY_PARAM_FLOAT
-    | M.MAV_PROTOCOL_CAPABILITY_MISSION_INT
-    | M.MAV_PROTOCOL_CAPABILITY_COMMAND_INT
-    | M.MAV_PROTOCOL_CAPABILITY_SET_POSITION_TARGET_GLOBAL_INT
-    | M.MAV_PROTOCOL_CAPABILITY_FLIGHT_TERMINATION
-    | M.MAV_PROTOCOL_CAPABILITY_MAVLINK2
-    | M.MAV_PROTOCOL_CAPABILITY_MISSION_FENCE
-    | M.MAV_PROTOCOL_CAPABILITY_MISSION_RALLY
-)
+#: AUTOPILOT_VERSION.capabilities of ArduCopter 4.7 SITL (mission float/int, fence, rally, MAVLink 2...).
+CAPABILITIES = 0xFBEF
 
 
 def _e7(deg: float) -> int:
@@ -132,7 +115,9 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
     """Build message ``msg_id`` from vehicle ``v``; None if it is not sent now."""
     enc = v.enc
     boot_ms = round(v.t * 1000) & 0xFFFFFFFF
-    lat, lon = v.lat_lon()
+    extra = _SENSORS.get(msg_id)
+    if extra is not None:
+        return extra(v, enc, boot_ms)
     alt_amsl = v.alt_amsl_m()
     if msg_id == ID["HEARTBEAT"]:
         return enc.heartbeat_encode(
@@ -144,7 +129,8 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             3,
         )
     if msg_id == ID["SYS_STATUS"]:
-        present = SENSORS_PRESENT | (M.MAV_SYS_STATUS_GEOFENCE if v.fence_enabled() else 0)
+        present = SENSORS_PRESENT
+        enabled = SENSORS_ENABLED | (M.MAV_SYS_STATUS_GEOFENCE if v.fence_enabled() else 0)
         health = present & ~M.MAV_SYS_STATUS_PREARM_CHECK
         if not v.gps_fix():
             health &= ~M.MAV_SYS_STATUS_SENSOR_GPS
@@ -154,7 +140,7 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             health |= M.MAV_SYS_STATUS_PREARM_CHECK
         return enc.sys_status_encode(
             present,
-            present,
+            enabled,
             health,
             200,
             int(v.battery.voltage_v * 1000),
@@ -171,12 +157,13 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         unix_us = int(v.utc_s() * 1e6) if v.gps_fix() else 0
         return enc.system_time_encode(unix_us, boot_ms)
     if msg_id == ID["GPS_RAW_INT"]:
+        lat, lon = v.lat_lon()
         fix = v.gps_fix()
         gs = math.hypot(v.vn, v.ve)
         cog = round(math.degrees(math.atan2(v.ve, v.vn)) % 360 * 100) if gs > 0.2 else 0
         return enc.gps_raw_int_encode(
             int(v.utc_s() * 1e6) if fix else 0,
-            M.GPS_FIX_TYPE_3D_FIX if fix else M.GPS_FIX_TYPE_NO_FIX,
+            M.GPS_FIX_TYPE_RTK_FIXED if fix else M.GPS_FIX_TYPE_NO_FIX,  # SITL's GPS reports 6
             _e7(lat) if fix else 0,
             _e7(lon) if fix else 0,
             int(alt_amsl * 1000) if fix else 0,
@@ -201,6 +188,7 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             return None
         return enc.local_position_ned_encode(boot_ms, v.n, v.e, -v.alt, v.vn, v.ve, -v.vu)
     if msg_id == ID["GLOBAL_POSITION_INT"]:
+        lat, lon = v.lat_lon()
         return enc.global_position_int_encode(
             boot_ms,
             _e7(lat),
@@ -235,8 +223,8 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
         volts = [min(int(b.voltage_v * 1000), 65534)] + [65535] * 9
         return enc.battery_status_encode(
             0,
-            M.MAV_BATTERY_FUNCTION_ALL,
-            M.MAV_BATTERY_TYPE_LIPO,
+            M.MAV_BATTERY_FUNCTION_UNKNOWN,  # as ArduCopter fills them
+            M.MAV_BATTERY_TYPE_UNKNOWN,
             32767,
             volts,
             int(b.current_a * 100),
@@ -277,9 +265,6 @@ def build(msg_id: int, v: SimVehicle) -> Any | None:
             0.0,
             int(v.utc_s() * 1e6),
         )
-    extra = _SENSORS.get(msg_id)
-    if extra is not None:
-        return extra(v, enc, boot_ms)
     if msg_id == ID["AUTOPILOT_VERSION"]:
         return enc.autopilot_version_encode(
             CAPABILITIES,
@@ -477,11 +462,14 @@ def run_streams(v: SimVehicle) -> None:
     if v.t >= v.next_timesync_t:
         v.next_timesync_t += 10.0
         v.send(v.enc.timesync_encode(0, int(v.t * 1e9)))
+    now = v.t + 1e-9
     for channel, rates in v.streams.items():
         for msg_id, interval in rates.items():
             key = (channel, msg_id)
-            due = v.stream_due.setdefault(key, v.t)
-            if v.t + 1e-9 >= due:
+            due = v.stream_due.get(key)
+            if due is None:
+                due = v.stream_due[key] = v.t
+            if now >= due:
                 msg = build(msg_id, v)
                 if msg is not None:
                     msg._dp_channel = channel

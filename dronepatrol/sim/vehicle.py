@@ -52,6 +52,8 @@ M = mavlink2
 _TEXTS_AT_INIT = ("EKF3 IMU0 initialised", "EKF3 IMU1 initialised", "AHRS: EKF3 active")
 _TEXTS_AT_ORIGIN = ("EKF3 IMU0 origin set", "EKF3 IMU1 origin set")
 _TEXTS_AT_POSITION = ("EKF3 IMU0 is using GPS", "EKF3 IMU1 is using GPS")
+#: Vehicle seconds between AP_Stats saves (STAT_RUNTIME goes up, and every port is told).
+STATS_SAVE_S = 30.0
 
 
 class SimVehicle(VehicleState):
@@ -133,6 +135,9 @@ class SimVehicle(VehicleState):
         if t0 < self.config.prearm_delay_s <= self.t:
             for text in _TEXTS_AT_POSITION:
                 self.text(M.MAV_SEVERITY_INFO, text)
+        if self.t >= self.next_runtime_t:  # AP_Stats saves the run time every 30 s: a PARAM_VALUE to all
+            self.next_runtime_t += STATS_SAVE_S
+            self.params.update("STAT_RUNTIME", self.params.get("STAT_RUNTIME") + STATS_SAVE_S)
 
     def _run_mode(self) -> None:
         if self.mode == Mode.AUTO:

@@ -256,3 +256,100 @@ def test_start_honours_the_plans_start_offsets(cli, make_fleet, tmp_path) -> Non
     assert rows["drone1"]["offset_s"] == 0 and rows["drone2"]["offset_s"] == 2.0
     assert rows["drone1"]["began_s"] < 0.5 and 2.0 <= rows["drone2"]["began_s"] < 2.6
     assert "drone2 (+2 s)" in r.stderr
+
+
+class _FirstAckLost:
+    """A link on which the drone's first COMMAND_ACK for ``command`` never arrives (radio loss)."""
+
+    def __init__(self, link, command: int) -> None:
+        self._link, self._command, self.dropped = link, command, 0
+
+    def __getattr__(self, name):
+        return getattr(self._link, name)
+
+    def subscribe(self, types=None):
+        outer, sub = self, self._link.subscribe(types)
+
+        class Sub:
+            def get(self, timeout_s):
+                msg = sub.get(timeout_s)
+                if (msg is not None and msg.get_type() == "COMMAND_ACK" and int(msg.command) == outer._command
+                        and not outer.dropped):
+                    outer.dropped += 1
+                    return None
+                return msg
+
+            def close(self):
+                sub.close()
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                sub.close()
+
+        return Sub()
+
+
+def test_take_off_goes_on_when_its_ack_is_lost_and_the_resent_command_is_refused(make_fleet) -> None:
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.mavlink.fleetlink import open_fleet
+    from dronepatrol.mavlink.fleetops import start_drone
+
+    fleet = make_fleet(drones=1)
+    pilot = Gcs(fleet.ports2[0])  # a mission to fly in AUTO, uploaded by an independent client
+    try:
+        pilot.wait("HEARTBEAT", 5)
+        home = pilot.wait_home()
+        lat, lon = home.latitude, home.longitude
+        assert pilot.upload([{"command": 16, "frame": 0, "x": lat, "y": lon, "z": 0.0},
+                             {"command": 22, "z": 10.0}, {"command": 16, "x": lat + 3000, "y": lon, "z": 10.0}]) == 0
+    finally:
+        pilot.close()
+    cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
+    with open_fleet(cfg, timeout_s=10) as links:
+        lossy = _FirstAckLost(links["drone1"], 22)  # MAV_CMD_NAV_TAKEOFF
+        result = start_drone(lossy, at=time.monotonic(), takeoff_alt_m=5.0)
+    assert lossy.dropped == 1 and result.drone == "drone1"
+    with fleet.lock:
+        v = fleet.vehicle(0)
+        assert v.armed and not v.landed and v.mode.name == "AUTO"
+
+
+class _FirstTakeoffLost(_FirstAckLost):
+    """A link on which the first NAV_TAKEOFF we send never reaches the drone."""
+
+    def send(self, msg):
+        if msg.get_type() == "COMMAND_LONG" and int(msg.command) == self._command and not self.dropped:
+            self.dropped += 1
+            return None
+        return self._link.send(msg)
+
+    def subscribe(self, types=None):
+        return self._link.subscribe(types)
+
+
+def test_a_drone_that_disarms_before_the_take_off_arrives_is_armed_again(make_fleet) -> None:
+    from dronepatrol.config import DroneConfig, FleetConfig
+    from dronepatrol.mavlink.fleetlink import open_fleet
+    from dronepatrol.mavlink.fleetops import start_drone
+
+    fleet = make_fleet(drones=1)  # 20x: the re-send after 1.5 s comes 30 s later, past DISARM_DELAY (10 s)
+    pilot = Gcs(fleet.ports2[0])
+    try:
+        pilot.wait("HEARTBEAT", 5)
+        home = pilot.wait_home()
+        lat, lon = home.latitude, home.longitude
+        assert pilot.upload([{"command": 16, "frame": 0, "x": lat, "y": lon, "z": 0.0},
+                             {"command": 22, "z": 10.0}, {"command": 16, "x": lat + 3000, "y": lon, "z": 10.0}]) == 0
+        pilot.auto_heartbeat_s = 0.05  # a ground station the GCS failsafe hears, in simulated time too
+        cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
+        with open_fleet(cfg, timeout_s=10) as links:
+            lossy = _FirstTakeoffLost(links["drone1"], 22)
+            start_drone(lossy, at=time.monotonic(), takeoff_alt_m=5.0)
+    finally:
+        pilot.close()
+    assert lossy.dropped == 1
+    with fleet.lock:
+        v = fleet.vehicle(0)
+        assert v.armed and not v.landed and v.mode.name == "AUTO"

@@ -92,7 +92,7 @@ def test_keys_install_then_the_drone_signs_and_ignores_unsigned(make_fleet, cli,
     assert "USB" in r.stderr and "drone1" in r.stderr and key.hex() not in r.stderr
     with open_fleet(fleet, timeout_s=5) as links:
         assert wait_for(lambda: links["drone1"].health.signing == "signed", 3)
-    gcs = Gcs(sim.ports[0])
+    gcs = Gcs(sim.ports2[0])  # the second port: like ArduPilot's, it ignores unsigned commands once signing
     try:
         gcs.wait("HEARTBEAT", 5)
         assert gcs.m.mav.signing.sig_count > 0  # the drone's frames now carry signatures

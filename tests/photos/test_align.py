@@ -101,3 +101,14 @@ def test_whole_second_camera_clock(seed):
     a = align(photos, trig, tolerance_s=default_tolerance_s(trig, subsecond=False))
     assert abs(a.offset_s - offset) < 0.6
     assert sorted(j for _, j in a.pairs) == kept
+
+
+def test_hand_photo_near_a_missed_shot_stays_unmatched():
+    rng = random.Random(3)
+    trig = list(np.cumsum([rng.uniform(1.5, 3.0) for _ in range(40)]) + 1.7e9)
+    photos = [t - 37.0 + rng.uniform(-0.005, 0.005) for k, t in enumerate(trig) if k != 20]
+    photos.append(trig[20] - 37.0 + 0.3)  # by hand, 0.3 s after the shot the camera missed
+    a = align(photos, trig, tolerance_s=0.5)
+    assert abs(a.offset_s - 37.0) < 0.01
+    assert a.unmatched_photos == (len(photos) - 1,) and a.unmatched_triggers == (20,)
+    assert a.tolerance_s < 0.3

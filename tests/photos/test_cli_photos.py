@@ -88,12 +88,15 @@ def test_none_tagged_exits_3(cli, tmp_path, tracks):
 
 def test_given_offset_interpolates(cli, tmp_path, tracks):
     tr = tracks["tracks"][0]
+    tracks["tracks"] = [Track(drone="drone1", system_id=1, fixes=tr.fixes, triggers=tr.triggers,
+                              time_source="receiver", source="d1.tlog")]
     photos = tmp_path / "photos"
     write_photos(photos, tr, clock_offset_s=-20.0)
     r = cli("photos", "geotag", photos, "--log", "x.tlog", "-o", tmp_path / "out", "--offset", "20", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json["methods"] == {"interpolated": len(tr.triggers)}
     assert "offset +20.00 s given" in r.stderr
+    assert "warning: d1.tlog: drone1's times are partly or all the laptop's receive times" in r.stderr
 
 
 def test_refuses_output_inside_photos(cli, tmp_path, tracks):

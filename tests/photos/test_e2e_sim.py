@@ -51,6 +51,23 @@ def survey(lat0: float, lon0: float) -> list[dict]:
     ]
 
 
+def upload(g: Gcs, items: list[dict], timeout_s: float = 20.0) -> int:
+    """Mission upload that, like ArduCopter's, survives a re-requested item: an INVALID_SEQUENCE
+    ACK for a duplicate is not the end of the transfer (mavlink-notes.md)."""
+    g.m.mav.mission_count_send(g.target, 1, len(items), 0)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        msg = g.recv(0.2)
+        if msg is None:
+            continue
+        kind = msg.get_type()
+        if kind in ("MISSION_REQUEST", "MISSION_REQUEST_INT") and msg.mission_type == 0:
+            g.send_item(items[msg.seq], msg.seq)
+        elif kind == "MISSION_ACK" and msg.mission_type == 0 and msg.type != M.MAV_MISSION_INVALID_SEQUENCE:
+            return int(msg.type)
+    raise AssertionError("upload did not finish")
+
+
 def fly(fleet: SimFleet, tlogs: list) -> None:
     """Upload and fly the survey on every drone at once, recording each link to its .tlog."""
     gcss = []
@@ -60,19 +77,23 @@ def fly(fleet: SimFleet, tlogs: list) -> None:
         g.wait("HEARTBEAT", 5)
         g.request_streams(10)
         home = g.wait_home()
-        assert g.upload(survey(home.latitude * 1e-7, home.longitude * 1e-7)) == M.MAV_MISSION_ACCEPTED
+        assert upload(g, survey(home.latitude * 1e-7, home.longitude * 1e-7)) == M.MAV_MISSION_ACCEPTED
         gcss.append(g)
     for g in gcss:
         g.wait_armable(4)
         assert g.command(M.MAV_CMD_MISSION_START) == M.MAV_RESULT_ACCEPTED
     flying = set(range(len(gcss)))
+    seen_armed: set[int] = set()
     deadline = time.monotonic() + 120
     while flying and time.monotonic() < deadline:
         for i in sorted(flying):
             msg = gcss[i].recv(0.02)
-            if msg is not None and msg.get_type() == "HEARTBEAT" and msg.get_srcSystem() == i + 1 \
-                    and msg.autopilot != M.MAV_AUTOPILOT_INVALID and not msg.base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED \
-                    and len(gcss[i].log) > 200:
+            if msg is None or msg.get_type() != "HEARTBEAT" or msg.get_srcSystem() != i + 1 \
+                    or msg.autopilot == M.MAV_AUTOPILOT_INVALID:
+                continue
+            if msg.base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED:
+                seen_armed.add(i)
+            elif i in seen_armed:  # landed and disarmed
                 flying.discard(i)
     assert not flying, "the survey did not finish"
     for g in gcss:

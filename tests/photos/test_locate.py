@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from dronepatrol.errors import UsageError
@@ -45,18 +47,23 @@ def test_known_drone_offset_and_trigger_positions():
 
 
 def test_flat_folder_mixing_two_drones_is_split_by_alignment():
+    """Both drones' photos in one folder, one camera clock each (both 12 s fast here): every photo
+    placed is on its own drone's shot; a photo that could be either drone's is reported, never guessed."""
+    rng = random.Random(4)
     d1 = make_track("drone1", start_s=START)
-    d2 = make_track("drone2", start_s=START + 13.3, north0_m=300.0, trigger_m=17.0, system_id=2)
-    photos = photos_of(d1, offset_s=12.0, group="card", skip={2}) + photos_of(d2, offset_s=12.0, group="card")
-    photos = [PhotoTime(key=p.key + ("a" if k < 20 else "b"), t_s=p.t_s, group=p.group) for k, p in enumerate(photos)]
+    d2 = make_track("drone2", start_s=START + 13.37, north0_m=300.0, trigger_m=17.0, system_id=2)
+    photos = [PhotoTime(key=f"{tr.drone}-{g.index:03d}", t_s=g.t_s + 12.0 + rng.uniform(-0.01, 0.01), group="card")
+              for tr in (d1, d2) for g in tr.triggers if (tr.drone, g.index) != ("drone1", 2)]
     res = locate(photos, [d1, d2])
-    drones = {g.drone: g for g in res.groups}
+    drones = {g.drone: g for g in res.groups if g.drone}
     assert set(drones) == {"drone1", "drone2"}
-    assert drones["drone1"].offset_s == pytest.approx(-12.0, abs=1e-6)
-    assert drones["drone2"].offset_s == pytest.approx(-12.0, abs=1e-6)
-    assert len(res.placements) == len(photos) and not res.problems
-    assert all(p.method == "trigger" for p in res.placements)
-    assert drones["drone1"].unmatched_triggers == (2,)
+    assert drones["drone1"].offset_s == pytest.approx(-12.0, abs=0.01)
+    assert drones["drone2"].offset_s == pytest.approx(-12.0, abs=0.01)
+    assert all(p.key.startswith(p.drone + "-") and p.method == "trigger" for p in res.placements)
+    assert all(int(p.key[-3:]) == p.trigger_index for p in res.placements)
+    assert len(res.placements) + len(res.problems) == len(photos)
+    assert all("ambiguous" in p.reason for p in res.problems)
+    assert len(res.placements) >= 0.8 * len(photos)
 
 
 def test_given_offset_interpolates_and_reports_outside_and_ambiguous():

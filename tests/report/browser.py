@@ -51,6 +51,9 @@ window.addEventListener("load", function () {
     var result;
     try { result = (function () { %s })(); } catch (e) { result = {harness_error: String(e && e.stack || e)}; }
     setTimeout(function () {
+      if (typeof result === "function") {  // a function: evaluated last (images loaded by then)
+        try { result = result(); } catch (e) { result = {harness_error: String(e && e.stack || e)}; }
+      }
       var out = document.createElement("pre");
       out.id = "dp-test-out";
       out.textContent = JSON.stringify({result: result, errors: window.__dp.errors, ran: window.__dp.ran,
@@ -59,7 +62,7 @@ window.addEventListener("load", function () {
                                         title: document.title});
       document.body.appendChild(out);
     }, 800);
-  }, 100);
+  }, 300);
 });
 </script>"""
 
@@ -95,7 +98,8 @@ def _chromium(args: list[str], timeout: float = 120) -> subprocess.CompletedProc
 
 def run_in_page(page: Path, js: str, *, budget_ms: int = 8000, size: str = "1400,900") -> dict:
     """Open a copy of ``page`` (same folder, so relative links work), run ``js`` (a function body
-    returning something JSON-able) after load. Returns a dict: ``result``, ``errors`` (JavaScript),
+    returning something JSON-able, or a function returning it that is called 0.8 s later) after
+    load. Returns a dict: ``result``, ``errors`` (JavaScript),
     ``ran`` (alert/prompt/confirm calls), ``failed``, ``injected``, ``scripts``, ``title``
     (``failed``: resources that did not load, e.g. map tiles offline; ``injected``: elements added
     that carry an ``on...`` handler attribute; ``scripts``: how many script elements the document

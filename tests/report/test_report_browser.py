@@ -52,7 +52,7 @@ if (P) {
   map.fitBounds(b, {animate: false});
   var total = 0;
   P.getLayers().forEach(function (m) { total += m.dpCount || 1; });
-  out.clustered = {sum: total, drawn: P.drawn};
+  out.clustered = {sum: total, drawn: P.drawn, geojson: P.toGeoJSON().features.length};
   map.setView([P._p.lat[0], P._p.lon[0]], 20, {animate: false});
   out.single = {drawn: P.drawn, popup: P.getLayers().filter(function (m) { return m.dpIndex === 0; }).map(function (m) {
     m.openPopup(); return document.querySelector(".leaflet-popup-content").innerText; })[0]};
@@ -104,11 +104,12 @@ def test_report_draws_offline_with_the_python_figures(tmp_path: Path, zone) -> N
     assert got["figures"]["photos_untagged"] == "7"
     assert got["figures"]["coverage_pct"] == f"{f['coverage_pct']:.1f} %"
     assert got["figures"]["hotspots_planned"] == "4" == str(f["hotspots_planned"])
-    assert got["figures"]["hotspots_visited"].startswith(f"{f['hotspots_visited']} / ")
+    # hotspots 0-3 are planned (patrol_dir); the loiter visited hotspot 0
+    assert f["hotspots_planned_visited"] == 1 and got["figures"]["hotspots_planned_visited"] == "1 / 4"
     assert got["figures"]["alerts"] == "1"
     assert got["bars"] == pytest.approx([round(h, 3) for _, h in s.hours_per_week])
     # the photo layer: clusters add up to every photo in view; at full zoom, a photo's own popup
-    assert got["clustered"]["sum"] == 600 == got["clustered"]["drawn"]["photos"]
+    assert got["clustered"]["sum"] == 600 == got["clustered"]["drawn"]["photos"] == got["clustered"]["geojson"]
     assert got["clustered"]["drawn"]["clusters"] < 200
     assert got["single"]["drawn"]["singles"] >= 1
     assert "DJI_00000.JPG" in got["single"]["popup"] and "2568" in got["single"]["popup"]
@@ -183,3 +184,37 @@ def test_no_user_text_runs_when_every_popup_and_tooltip_opens(tmp_path: Path, ro
     assert "&lt;img src=x" in opened["photo_text"] and "<img src=x" not in opened["photo_text"]
     assert any(HOSTILE[0] in label for label in opened["labels"])  # drone names shown as text
     shutil.copy(path, tmp_path / "kept.html")
+
+
+THUMB_JS = """
+var R = window.dpReport, map = R.map, P = R.layers.photos;
+map.setView([P._p.lat[0], P._p.lon[0]], 20, {animate: false});
+var m = P.getLayers().filter(function (l) { return l.dpIndex === 0; })[0];
+m.openPopup();
+var img = document.querySelector(".leaflet-popup-content img.dp-thumb");
+var a = document.querySelector(".leaflet-popup-content a");
+return function () {
+  return {loaded: img && img.complete && img.naturalWidth, src: img && img.getAttribute("src"), href: a && a.href};
+};
+"""
+
+
+@pytest.mark.parametrize("embed_max", [100, 5], ids=["embedded", "beside-the-page"])
+def test_thumbnails_show_offline_and_link_the_full_photo(cli, tmp_path: Path, monkeypatch, embed_max) -> None:
+    from tests.report.helpers import geotag_dir
+
+    zone = load_zone(GEOFENCES / "phitsanulok-zone4.geojson")
+    sc = survey(zone, drones=1, duration_s=300, photos=12)
+    photos = geotag_dir(list(sc.photos), tmp_path / "geotagged", jpeg=True)
+    monkeypatch.setattr("dronepatrol.report.thumbnails.EMBED_MAX", embed_max)
+    out = tmp_path / "site" / "report.html"
+    r = cli("report", "-o", out, "--zone", GEOFENCES / "phitsanulok-zone4.geojson", "--photos", photos)
+    assert r.exit_code == 0, r.stderr
+    got = run_in_page(out, THUMB_JS)
+    assert got["errors"] == [] and "harness_error" not in got["result"], got
+    res = got["result"]
+    assert res["loaded"] == 200  # the thumbnail was drawn (200 px wide), from the page or REPORT_files
+    assert res["src"].startswith("data:image/jpeg" if embed_max == 100 else "report_files/thumbs/")
+    assert res["href"].endswith("/geotagged/DJI_00000.JPG")
+    assert Path(res["href"].removeprefix("file://")).is_file()  # the link reaches the full photo
+    assert not any("report_files" in u for u in got["failed"])

@@ -268,6 +268,8 @@ def test_logs_over_a_folder_of_sessions_give_flights_and_alerts(cli, tmp_path: P
     assert sorted(a["text"] for a in doc["alerts"]) == ["Crash: Disarming", "Radio Failsafe", "fence breach (1)"]
     assert doc["layers"]["flown:drone1"] == 1 and doc["layers"]["flown:drone2"] == 1
     assert doc["layers"]["triggers"] == 2 * 15  # CAMERA_FEEDBACK every 10th of 150 fixes
+    assert doc["figures"]["camera_triggers"] == 30 and doc["figures"]["photos"] == 0
+    assert doc["coverage"]["from"] == "triggers" and doc["coverage"]["covered_pct"] > 0  # no photos yet
     page = out.read_text(encoding="utf-8")
     assert "Radio Failsafe" in page and "Crash: Disarming" in page
 

@@ -230,3 +230,30 @@ def test_every_string_has_both_languages() -> None:
         assert en.count("{") == th.count("{"), key
         if not key.startswith("u_") and key not in ("drone",):
             assert any("\u0e00" <= ch <= "\u0e7f" for ch in th), key  # Thai script
+
+
+@pytest.mark.parametrize("path", ["roiet.geojson", "phitsanulok-zone4.geojson"])
+def test_footprint_heading_is_from_true_north(path) -> None:
+    """A photo taken heading north has its footprint's edges along true east-west on the map
+    (the UTM frame's grid north is ~0.4 deg off true north here: 0.6 m at the corners)."""
+    zone = load_zone(GEOFENCES / path)
+    c = zone.area_m.centroid
+    lon, lat = zone.frame.lonlat(c.x, c.y)
+    cov = coverage(zone, [Photo(file="n.jpg", lon=lon, lat=lat, alt_rel_m=60.0, heading_deg=0.0)], {}, CAM)
+    ring = np.asarray(zone.to_lonlat(cov.footprints_m[0]).exterior.coords)[:4]
+    assert ring[0][1] == pytest.approx(ring[1][1], abs=1e-7)  # the back edge: one latitude (1 cm)
+    assert ring[1][0] == pytest.approx(ring[2][0], abs=1e-7)  # the right edge: one longitude
+    assert ring[1][0] > ring[0][0] and ring[2][1] > ring[1][1]
+
+
+def test_footprints_on_the_page_are_the_computed_ones(zone) -> None:
+    from dronepatrol.report.page import _footprint_offsets
+
+    sc = survey(zone, drones=1, duration_s=300, photos=5)
+    cov = coverage(zone, sc.photos, {}, CAM)
+    lon = np.array([p.lon for p in sc.photos])
+    lat = np.array([p.lat for p in sc.photos])
+    for k, offsets in enumerate(_footprint_offsets(zone, cov.footprints_m, lon, lat)):
+        drawn = np.array(offsets).reshape(-1, 2) * 1e-6 + [lon[k], lat[k]]
+        exact = np.asarray(zone.to_lonlat(cov.footprints_m[k]).exterior.coords)[:-1]
+        assert np.abs(drawn - exact).max() <= 0.6e-6  # rounding to 1e-6 deg: under 7 cm

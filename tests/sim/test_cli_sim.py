@@ -105,7 +105,7 @@ def test_foreground_run_prints_ports_and_exits_130_on_ctrl_c(tmp_path):
     base = free_port_block()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, "--drones", "2", "--base-port", str(base), "--speedup", "5"],
+        [sys.executable, "-c", RUNNER, "--drones", "2", "--base-port", str(base), "--speedup", "5", "--camera"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
@@ -123,6 +123,7 @@ def test_foreground_run_prints_ports_and_exits_130_on_ctrl_c(tmp_path):
                 err += chunk
         assert b"Ctrl-C" in err, err
         socket.create_connection(("127.0.0.1", base + 10), timeout=2).close()  # listening
+        socket.create_connection(("127.0.0.1", base + 12), timeout=2).close()  # and its second port
         proc.send_signal(signal.SIGINT)
         out, rest = proc.communicate(timeout=20)
         err += rest
@@ -133,6 +134,8 @@ def test_foreground_run_prints_ports_and_exits_130_on_ctrl_c(tmp_path):
     text = err.decode()
     assert "simulator stopped" in text
     assert f"tcp:127.0.0.1:{base}" in text and f"tcp:127.0.0.1:{base + 10}" in text
+    assert f"{base + 2}, {base + 12}" in text  # second ports, as SITL's SERIAL1
+    assert "camera configured (CAM1_TYPE 1)" in text
     assert out == b""  # human output goes to stderr
 
 
@@ -160,8 +163,20 @@ def test_sim_is_a_typer_command():
         "--camera-clock-offset",
         "--signing-key",
         "--no-camera",
+        "--camera",
         "--base-port",
         "--prearm-delay",
         "--wind",
     ):
         assert opt in result.output
+
+
+def test_cli_base_port_is_the_fleets_and_the_cli_does_not_load_pymavlink():
+    from dronepatrol.cli import sim as cli_sim
+    from dronepatrol.sim.fleet import BASE_PORT
+
+    assert cli_sim.BASE_PORT == BASE_PORT
+    code = "import sys, dronepatrol.cli.sim; print('pymavlink' in sys.modules)"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert res.stdout.strip() == "False", res.stderr

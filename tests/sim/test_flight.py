@@ -134,7 +134,7 @@ def test_fence_breach_triggers_rtl(one):
     assert hb.custom_mode == 6  # RTL
     assert "Polygon fence breached" in gcs.texts()
     paused = gcs.wait("MISSION_CURRENT", 5)
-    assert paused.mission_state == 4 and paused.seq == 2  # mission interrupted at item 2
+    assert paused.mission_state == 2 and paused.seq == 2  # interrupted at item 2: ArduCopter says "not started"
     fly_until_disarmed(gcs, 60)
 
 
@@ -170,7 +170,7 @@ def test_set_mission_current_then_start_resumes_there(one):
     assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 4) == M.MAV_RESULT_ACCEPTED
     current = [m for m in gcs.log if m.get_type() == "MISSION_CURRENT"]
     assert current and (current[-1].seq, current[-1].mission_state) == (4, 2)  # sent at once
-    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 9) == M.MAV_RESULT_FAILED
+    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 9) == M.MAV_RESULT_DENIED
     gcs.wait_armable(4)
     assert gcs.command(M.MAV_CMD_MISSION_START) == M.MAV_RESULT_ACCEPTED
     log = fly_until_disarmed(gcs, 60)

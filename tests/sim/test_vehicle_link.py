@@ -90,7 +90,7 @@ def test_arm_refused_before_position_estimate_then_accepted(make_fleet, connect)
     ekf = gcs.wait("EKF_STATUS_REPORT", 10, lambda e: e.flags & M.EKF_POS_HORIZ_ABS)
     assert gcs.arm() == M.MAV_RESULT_ACCEPTED
     hb = gcs.wait("HEARTBEAT", 5, lambda h: h.base_mode & M.MAV_MODE_FLAG_SAFETY_ARMED)
-    assert hb.custom_mode == 4 and hb.system_status == M.MAV_STATE_ACTIVE
+    assert hb.custom_mode == 4 and hb.system_status == M.MAV_STATE_STANDBY  # ArduCopter: ACTIVE once flying
 
 
 def test_commands_and_acks(one):
@@ -106,7 +106,7 @@ def test_commands_and_acks(one):
     assert gcs.set_mode(99) == M.MAV_RESULT_FAILED
     assert gcs.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10) == M.MAV_RESULT_FAILED  # disarmed
     assert gcs.command(31000) == M.MAV_RESULT_UNSUPPORTED
-    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 5) == M.MAV_RESULT_FAILED  # no mission
+    assert gcs.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 5) == M.MAV_RESULT_DENIED  # no mission
     # SET_MODE message: ArduPilot answers with a COMMAND_ACK for "command" 11
     gcs.m.mav.set_mode_send(1, M.MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, 5)
     ack = gcs.wait("COMMAND_ACK", 5, lambda a: a.command == 11)

@@ -86,11 +86,11 @@ def bucket_s(seconds: float) -> str:
 
 
 def rate_bucket(per_s: float, asked_hz: float) -> str:
-    """"about" the asked rate (within a factor of ~1.4), or which way it is off."""
+    """"about" the asked rate (within a factor of ~2: a loaded SITL drops some), or how far off."""
     if per_s <= 0:
         return "none"
     ratio = per_s / asked_hz
-    if 0.7 <= ratio <= 1.4:
+    if 0.45 <= ratio <= 2.2:
         return "as asked"
     return f"x{2 ** round(math.log2(ratio)):g}"
 
@@ -229,6 +229,16 @@ class Probe:
         got += self.collect(self.wall(settle_vs))
         return pv, texts(got)
 
+    def wait_position(self, vehicle_s: float = 120.0) -> bool:
+        """Wait until EKF_STATUS_REPORT shows an absolute horizontal position (a loaded SITL may lose it)."""
+        deadline = time.monotonic() + self.wall(vehicle_s) + 3
+        while time.monotonic() < deadline:
+            ev = self.request_message(193, "EKF_STATUS_REPORT")
+            if ev is not None and ev.flags & M.EKF_POS_HORIZ_ABS and not ev.flags & M.EKF_CONST_POS_MODE:
+                return True
+            self.collect(self.wall(1.0))
+        return False
+
     def wait_armable(self, mode: int = 4, wall_s: float = 20.0) -> list[str]:
         """Retry arming in ``mode`` until accepted (texts seen on the way)."""
         seen: list[str] = []
@@ -266,9 +276,10 @@ class Probe:
                 ack = int(msg.type)
                 break
         got += self.collect(self.wall(0.5))
+        total = ("MIS_TOTAL", "FENCE_TOTAL", "RALLY_TOTAL")[mission_type]
         return {"requests": requests, "ack": ack, "texts": texts(got),
                 "params": {p.param_id: p.param_value for p in got if p.get_type() == "PARAM_VALUE"
-                           and p.param_id in ("MIS_TOTAL", "FENCE_TOTAL", "RALLY_TOTAL")}}
+                           and p.param_id == total}}
 
     def download(self, mission_type: int = 0, *, use_int: bool = True) -> dict[str, Any]:
         self.m.mav.mission_request_list_send(self.target, 1, mission_type)
@@ -365,6 +376,7 @@ def protocol_script(t: Target, facts: Facts) -> None:
         _arming_before_estimate(p, facts)
         _parameters(p, facts)
         _streams(p, facts)
+        _identity(p, facts)
         _transfers(p, t, facts)
         _signing(p, t, facts)
     finally:
@@ -379,7 +391,8 @@ def _boot_and_passive(p: Probe, t: Target, facts: Facts) -> None:
         if msg is not None:
             got.append(msg)
     hbs = [m for m in got if m.get_type() == "HEARTBEAT"]
-    facts.add("passive.types", {m.get_type() for m in got if m.get_type() != "STATUSTEXT"})
+    # SYS_STATUS is sent once at boot: whether a client sees it depends on when it connected
+    facts.add("passive.types", {m.get_type() for m in got} - {"STATUSTEXT", "SYS_STATUS"})
     facts.add("passive.heartbeat_rate", "1 Hz" if len(hbs) >= 22 else "slow")
     if hbs:
         h = hbs[-1]
@@ -407,7 +420,11 @@ def _arming_before_estimate(p: Probe, facts: Facts) -> None:
     seen: list[Any] = []
     p.set_mode(MODES["STABILIZE"])
     p.wait_vehicle_time(40.0, into=seen)
-    facts.add("arm_no_position.periodic_prearm", {x for x in texts(p.log) if x.startswith("PreArm:")})
+    # which checks the report lists depends on the mode at that moment: compare what does not
+    reports = {x.removeprefix("PreArm: ") for x in texts(p.log) if x.startswith("PreArm:")}
+    attempts = {x.removeprefix("Arm: ") for x in texts(p.log) if x.startswith("Arm:")}
+    facts.add("arm_no_position.periodic_prearm", {"position": "Need Position Estimate" in reports,
+                                                  "same_checks_as_arming": reports <= attempts})
 
 
 def _digest(value: Any) -> str:
@@ -514,6 +531,24 @@ def _streams(p: Probe, facts: Facts) -> None:
         facts.add(f"streams.request_message.{name}", p.request_message(mid, name) is not None)
     ev = p.request_message(193, "EKF_STATUS_REPORT")
     facts.add("streams.ekf_flags_ready", None if ev is None else ev.flags & 0x3FF)
+    ss = p.request_message(1, "SYS_STATUS")
+    if ss is not None:  # what a ground station shows as sensor health, in STABILIZE, ready to arm
+        facts.add("streams.sys_status.present", hex(ss.onboard_control_sensors_present))
+        facts.add("streams.sys_status.enabled", hex(ss.onboard_control_sensors_enabled))
+        facts.add("streams.sys_status.prearm_bit", bool(ss.onboard_control_sensors_health & 0x10000000))
+        facts.add("streams.sys_status.battery", {"volts": round(ss.voltage_battery / 500) / 2,
+                                                 "remaining": ss.battery_remaining})
+    gps = p.request_message(24, "GPS_RAW_INT")
+    if gps is not None:
+        facts.add("streams.gps", {"fix_type": gps.fix_type, "satellites": gps.satellites_visible,
+                                  "eph_m": round(gps.eph / 100), "alt_m": round(gps.alt / 1000)})
+    bs = p.request_message(147, "BATTERY_STATUS")
+    if bs is not None:
+        facts.add("streams.battery_status", {"function": bs.battery_function, "type": bs.type,
+                                             "cell0_v": round(bs.voltages[0] / 500) / 2,
+                                             "remaining": bs.battery_remaining})
+    hb = p.wait("HEARTBEAT", 2.0)
+    facts.add("streams.heartbeat_disarmed_status", None if hb is None else hb.system_status)
 
 
 def _home_to_m(d: dict[str, Any]) -> dict[str, Any]:
@@ -521,6 +556,24 @@ def _home_to_m(d: dict[str, Any]) -> dict[str, Any]:
     if d.get("items") and d["items"][0] is not None:
         d["items"][0]["z"] = round(d["items"][0]["z"])
     return d
+
+
+def _identity(p: Probe, facts: Facts) -> None:
+    """What a ground station asks once it has found the vehicle: capabilities, version, time sync."""
+    n0 = len(p.log)
+    ack, _ = p.command(M.MAV_CMD_REQUEST_AUTOPILOT_CAPABILITIES, 1, settle_vs=0.5)
+    av = next((m for m in p.log[n0:] if m.get_type() == "AUTOPILOT_VERSION"), None)
+    facts.add("identity.capabilities_ack", ack)
+    if av is not None:
+        v = av.flight_sw_version
+        facts.add("identity.version", {"major_minor": f"{v >> 24}.{(v >> 16) & 0xFF}",
+                                       "capabilities": hex(av.capabilities)})
+    p.m.mav.timesync_send(0, 123456789)
+    ts = p.wait("TIMESYNC", 1.0, lambda m: m.ts1 == 123456789 and m.tc1 != 0)
+    facts.add("identity.timesync_reply", ts is not None)
+    p.m.mav.param_request_read_send(p.target, 1, b"NO_SUCH_PARAM", -1)
+    facts.add("identity.unknown_param_read", p.wait("PARAM_VALUE", 0.5, lambda m: m.param_id == "NO_SUCH_PARAM")
+              is not None)
 
 
 def _mission_current(p: Probe) -> Any:
@@ -537,6 +590,10 @@ def _transfers(p: Probe, t: Target, facts: Facts) -> None:
     facts.add("mission.download.int", _home_to_m(p.download(0)))
     facts.add("mission.download.float", _home_to_m(p.download(0, use_int=False)))
     facts.add("mission.current.uploaded", _mission_current(p))
+    ack, _ = p.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 3, 0, settle_vs=0)
+    facts.add("mission.set_current.3", {"ack": ack, "current": _mission_current(p)})
+    ack, _ = p.command(M.MAV_CMD_DO_SET_MISSION_CURRENT, 9, 0, settle_vs=0)
+    facts.add("mission.set_current.beyond_end", ack)
     pv = p.param_read("MIS_TOTAL")
     facts.add("mission.MIS_TOTAL", None if pv is None else pv.param_value)
     p.m.mav.mission_clear_all_send(p.target, 1, 0)
@@ -585,11 +642,33 @@ def _transfers(p: Probe, t: Target, facts: Facts) -> None:
     pv = p.param_read("FENCE_TOTAL")
     facts.add("fence.FENCE_TOTAL", None if pv is None else pv.param_value)
     facts.add("fence.upload.71", p.upload([], 1, count=71, wall_s=1.0))
+    # fence storage: 16 four-vertex exclusion polygons fit, 17 do not (mavlink-notes.md)
+    for n in (16, 17):
+        polys = []
+        for k in range(n):
+            c7 = (lat7 + 300 * (k % 4) - 450, lon7 + 300 * (k // 4) - 600)
+            polys += [{"command": 5002, "frame": 0, "param1": 4, "x": c7[0] + dn, "y": c7[1] + de}
+                      for dn, de in ((-50, -50), (-50, 50), (50, 50), (50, -50))]
+        up = p.upload(polys, 1)
+        facts.add(f"fence.upload.{n}_polygons", {"ack": up["ack"], "texts": up["texts"]})
+    p.m.mav.mission_clear_all_send(p.target, 1, 1)
+    p.wait("MISSION_ACK", 1.0)
+    p.collect(p.wall(1.0))
     rally = [{"command": 5100, "frame": 3, "x": lat7 + dn, "y": lon7, "z": 30.0} for dn in (1000, -1000)]
     facts.add("rally.upload", p.upload(rally, 2))
     facts.add("rally.download", p.download(2))
     pv = p.param_read("RALLY_TOTAL")
     facts.add("rally.RALLY_TOTAL", None if pv is None else pv.param_value)
+    # how many rally points an upload may announce: the first answer to MISSION_COUNT
+    for n in (30, 101):
+        p.m.mav.mission_count_send(p.target, 1, n, 2)
+        first = p.wait(("MISSION_REQUEST", "MISSION_REQUEST_INT", "MISSION_ACK"), 1.0,
+                       lambda m: m.mission_type == 2)
+        facts.add(f"rally.upload.count_{n}", None if first is None else
+                  (first.get_type(), getattr(first, "type", getattr(first, "seq", None))))
+        p.m.mav.mission_count_send(p.target, 1, 0, 2)  # end it: an empty upload
+        p.wait("MISSION_ACK", 1.0, lambda m: m.mission_type == 2)
+        p.collect(p.wall(0.5))
     for mt, name in ((1, "fence"), (2, "rally")):
         p.m.mav.mission_clear_all_send(p.target, 1, mt)
         got = []
@@ -615,11 +694,11 @@ def _signing(p: Probe, t: Target, facts: Facts) -> None:
         got = p.collect(p.wall(3.0))
         facts.add("signing.setup_reply", {m.get_type() for m in got} & {"COMMAND_ACK", "STATUSTEXT"})
         after = [m for m in p.collect(p.wall(3.0)) if m.get_type() == "HEARTBEAT"]
-        facts.add("signing.main_port_signs", bool(after) and all(_signed(m) for m in after))
+        facts.add("signing.main_port_signs", bool(after) and all(_signed(m) for m in after[-3:]))
         ack, _ = p.command(M.MAV_CMD_REQUEST_MESSAGE, 242)
         facts.add("signing.main_port_unsigned_command", ack)
         hb2 = [m for m in second.collect(p.wall(3.0)) if m.get_type() == "HEARTBEAT"]
-        facts.add("signing.port2_signs", bool(hb2) and all(_signed(m) for m in hb2))
+        facts.add("signing.port2_signs", bool(hb2) and all(_signed(m) for m in hb2[-3:]))
         ack, _ = second.command(M.MAV_CMD_REQUEST_MESSAGE, 242)
         facts.add("signing.port2_unsigned_command", ack)
         second.m.setup_signing(key, sign_outgoing=True)
@@ -654,14 +733,17 @@ def flight_script(t: Target, facts: Facts) -> None:
         p.m.wait_heartbeat(timeout=10)
         p.wait_armable(MODES["GUIDED"], wall_s=p.wall(120) + 5)
         p.arm(False)
+        p.wait_position()
         _arming_with_estimate(p, facts)
         _camera_default(p, facts)
         _auto_flight(p, t, facts, "auto_flight.no_camera")
         _camera_reboot(p, facts)
         p.wait_armable(MODES["GUIDED"], wall_s=p.wall(120) + 5)
         p.arm(False)
-        _auto_flight(p, t, facts, "auto_flight.camera")
+        _auto_flight(p, t, facts, "auto_flight.camera", pause=True)
         _rtl(p, facts)
+        _land(p, facts)
+        _loiter_without_pilot(p, facts)
     finally:
         p.close()
 
@@ -672,6 +754,10 @@ def _arming_with_estimate(p: Probe, facts: Facts) -> None:
         facts.add(f"arm.{name}.mode", {"ack": ack, "texts": set(txt) - _PREARM(txt)})
         ack, txt = p.arm()
         facts.add(f"arm.{name}.arm", {"ack": ack, "texts": set(txt) - _PREARM(txt)})
+        if ack == 0 and name == "GUIDED":
+            hb = p.wait("HEARTBEAT", 2.0, lambda h: h.get_srcSystem() == p.target)
+            facts.add("arm.heartbeat_armed", None if hb is None else {"status": hb.system_status,
+                                                                      "base_mode": hb.base_mode})
         if ack == 0:
             ack, txt = p.arm(False)
             facts.add(f"arm.{name}.disarm", {"ack": ack, "texts": set(txt)})
@@ -688,7 +774,8 @@ def _camera_default(p: Probe, facts: Facts) -> None:
     facts.add("camera.default.feedback", sum(1 for m in p.log if m.get_type() == "CAMERA_FEEDBACK"))
 
 
-def _auto_flight(p: Probe, t: Target, facts: Facts, name: str) -> None:
+def _auto_flight(p: Probe, t: Target, facts: Facts, name: str, *, pause: bool = False) -> None:
+    p.wait_position()
     items = _mission(t, trigger_m=10.0)
     up = p.upload(items)
     facts.add(f"{name}.upload_ack", up["ack"])
@@ -704,6 +791,18 @@ def _auto_flight(p: Probe, t: Target, facts: Facts, name: str) -> None:
     t0 = p.vehicle_time_s() or 0.0
     deadline = time.monotonic() + p.wall(200) + 5
     armed_seen = False
+    if pause:  # `fleet pause` / `fleet resume`: BRAKE on the way to the waypoint, then AUTO again
+        p.wait("MISSION_ITEM_REACHED", p.wall(60) + 3, lambda m: m.seq == 1)
+        p.collect(p.wall(2.0))
+        ack, txt = p.set_mode(MODES["BRAKE"])
+        p.collect(p.wall(4.0))
+        g = p.request_message(33, "GLOBAL_POSITION_INT")
+        facts.add(f"{name}.pause", {"ack": ack, "texts": txt, "current": _mission_current(p),
+                                    "stopped": g is not None and abs(g.vx) < 50 and abs(g.vy) < 50})
+        ack, txt = p.set_mode(MODES["AUTO"])
+        facts.add(f"{name}.resume", {"ack": ack, "texts": txt})
+        p.collect(p.wall(1.0))
+        facts.add(f"{name}.resumed_current", _mission_current(p))
     while time.monotonic() < deadline:
         msg = p.recv(0.05)
         if msg is None or msg.get_type() != "HEARTBEAT" or msg.get_srcSystem() != t.sysid:
@@ -768,7 +867,12 @@ def _camera_reboot(p: Probe, facts: Facts) -> None:
     pv = p.param_read("RTL_ALT")
     facts.add("reboot.RTL_ALT", None if pv is None else pv.param_value)
     facts.add("reboot.mission_kept", p.download(0)["count"])
-    p.collect(p.wall(2.0))
+    deadline = time.monotonic() + p.wall(60) + 3  # a GPS fix first, so that the shot has a position
+    while time.monotonic() < deadline:
+        gps = p.request_message(24, "GPS_RAW_INT")
+        if gps is not None and gps.fix_type >= 3:
+            break
+        p.collect(p.wall(1.0))
     n0 = len(p.log)
     ack, _ = p.command(M.MAV_CMD_DO_DIGICAM_CONTROL, 0, 0, 0, 0, 1, 0, 0, settle_vs=2.0)
     fb = [m for m in p.log[n0:] if m.get_type() == "CAMERA_FEEDBACK"]
@@ -784,12 +888,18 @@ def _camera_reboot(p: Probe, facts: Facts) -> None:
 
 
 def _rtl(p: Probe, facts: Facts) -> None:
+    p.wait_position()
     p.wait_armable(MODES["GUIDED"], wall_s=p.wall(60) + 5)
     start = len(p.log)
     ack, _ = p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
     facts.add("rtl.takeoff_ack", ack)
     p.wait("GLOBAL_POSITION_INT", p.wall(60) + 3, lambda g: g.relative_alt > 9500)
+    for name in ("BRAKE", "GUIDED"):  # mode changes in flight
+        ack, txt = p.set_mode(MODES[name])
+        facts.add(f"rtl.in_flight_mode.{name}", {"ack": ack, "texts": txt})
+    g_start = p.request_message(33, "GLOBAL_POSITION_INT")
     ack, txt = p.set_mode(MODES["RTL"])
+    start = len(p.log)
     facts.add("rtl.mode", {"ack": ack, "texts": txt})
     t0 = p.vehicle_time_s() or 0.0
     p.wait("HEARTBEAT", p.wall(200) + 5, lambda h: not h.base_mode & 128 and h.get_srcSystem() == p.target)
@@ -801,6 +911,44 @@ def _rtl(p: Probe, facts: Facts) -> None:
                                   if m.get_type() == "HEARTBEAT" and m.get_srcSystem() == p.target]))
     facts.add("rtl.duration", bucket_s(t1 - t0))
     gp = [m for m in log if m.get_type() == "GLOBAL_POSITION_INT"]
-    facts.add("rtl.max_alt_m", math.floor(max((g.relative_alt for g in gp), default=0) / 1000 / 5) * 5)
+    if g_start is not None:  # the climb before returning: RTL_ALT capped by the cone, at least 2.5 m
+        climb = max((g.relative_alt for g in gp), default=0) / 1000 - g_start.relative_alt / 1000
+        facts.add("rtl.climb_m", "<1" if climb < 1 else "1-5" if climb < 5 else ">5")
     if gp:
         facts.add("rtl.landed_alt_m", round(gp[-1].relative_alt / 1000))
+
+
+def _land(p: Probe, facts: Facts) -> None:
+    """`fleet land`: LAND from 10 m in GUIDED, until the motors stop."""
+    p.wait_armable(MODES["GUIDED"], wall_s=p.wall(60) + 5)
+    p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
+    p.wait("GLOBAL_POSITION_INT", p.wall(60) + 3, lambda g: g.relative_alt > 9500)
+    start = len(p.log)
+    ack, txt = p.set_mode(MODES["LAND"])
+    after_ack = len(p.log)
+    t0 = p.vehicle_time_s() or 0.0
+    p.wait("HEARTBEAT", p.wall(200) + 5, lambda h: not h.base_mode & 128 and h.get_srcSystem() == p.target)
+    t1 = p.vehicle_time_s() or t0
+    p.collect(p.wall(1.0))
+    log = p.log[start:]
+    facts.add("land.mode", {"ack": ack, "texts": txt})
+    facts.add("land.texts", _dedup(texts(log)))
+    facts.add("land.modes", _dedup([(m.custom_mode, bool(m.base_mode & 128)) for m in p.log[after_ack:]
+                                   if m.get_type() == "HEARTBEAT" and m.get_srcSystem() == p.target]))
+    facts.add("land.duration", bucket_s(t1 - t0))
+
+
+def _loiter_without_pilot(p: Probe, facts: Facts) -> None:
+    """Take off again and switch to LOITER (the last scenario: the vehicle is left flying)."""
+    p.wait_armable(MODES["GUIDED"], wall_s=p.wall(60) + 5)
+    p.command(M.MAV_CMD_NAV_TAKEOFF, 0, 0, 0, 0, 0, 0, 10)
+    p.wait("GLOBAL_POSITION_INT", p.wall(60) + 3, lambda g: g.relative_alt > 9500)
+    # LOITER with the pilot's throttle where SITL leaves it (no transmitter)
+    p.request_message(33, "GLOBAL_POSITION_INT")
+    ack, _ = p.set_mode(MODES["LOITER"])
+    g0 = p.request_message(33, "GLOBAL_POSITION_INT")
+    p.collect(p.wall(2.0))
+    g1 = p.request_message(33, "GLOBAL_POSITION_INT")
+    drop = (g0.relative_alt - g1.relative_alt) / 1000 if g0 is not None and g1 is not None else None
+    facts.add("loiter.no_pilot", {"ack": ack, "alt": None if drop is None else (
+        "holds" if abs(drop) < 1 else "descends" if drop > 0 else "climbs")})

@@ -169,3 +169,16 @@ def test_a_clock_step_of_the_recorder_is_not_damage() -> None:
     recs, damage = _read(b"".join(stamp_us(t) + p for t, p in shifted))
     assert not damage and len(recs) == len(FLIGHT.records)
     assert recs[half].t_us == shifted[half][0] & ~3
+
+
+def test_a_packet_after_close_is_dropped_and_the_file_stays_whole(tmp_path: Path) -> None:
+    from dronepatrol.mavlink.tlog import TlogWriter
+
+    packets = [raw for _t, raw in flight(seconds=2.0).records]
+    w = TlogWriter(tmp_path / "late.tlog")
+    for raw in packets[:3]:
+        w.write(raw, t_us=1_700_000_000_000_000)
+    w.close()
+    w.write(packets[3], t_us=1_700_000_000_000_004)  # a link still delivering as the recording ends
+    assert w.records == 3
+    assert len(list(iter_tlog(tmp_path / "late.tlog"))) == 3

@@ -4,7 +4,6 @@
 (function () {
   "use strict";
   var DP = (window.DP = window.DP || {});
-  var M_PER_DEG = 111320;
 
   DP.data = function () {
     var el = document.getElementById("dp-data");
@@ -19,9 +18,6 @@
       " " + two(d.getUTCHours()) + ":" + two(d.getUTCMinutes()) + ":" + two(d.getUTCSeconds());
   };
 
-  function offsetLatLng(lat, lon, dx, dy) {
-    return [lat + dy / M_PER_DEG, lon + dx / (M_PER_DEG * Math.cos(lat * Math.PI / 180))];
-  }
 
   /* One layer for all photos: grid clusters (cell px) until singleZoom, then one dot per photo. */
   DP.PhotoLayer = L.Layer.extend({
@@ -48,6 +44,16 @@
       map.removeLayer(this._group);
     },
     getLayers: function () { return this._group ? this._group.getLayers() : []; },
+    /* The photos as one GeoJSON FeatureCollection (points, [lon, lat]; text as escaped HTML). */
+    toGeoJSON: function () {
+      var p = this._p, features = [];
+      for (var i = 0; i < this.count; i++) {
+        features.push({ type: "Feature", geometry: { type: "Point", coordinates: [p.lon[i], p.lat[i]] },
+          properties: { file: p.file[i], drone: p.drones[p.drone[i]], time_utc_s: p.t[i] === null ? null : p.t0 + p.t[i],
+            alt_rel_m: p.alt[i], heading_deg: p.hdg[i] } });
+      }
+      return { type: "FeatureCollection", features: features };
+    },
     popupHtml: function (i) {
       var p = this._p, s = this._s, h = "<b>" + p.file[i] + "</b><br>";
       if (p.thumb && p.thumb[i]) h += '<img class="dp-thumb" src="' + p.thumb[i] + '" alt=""><br>';
@@ -113,7 +119,7 @@
     }
   });
 
-  /* Footprints (polygons from each photo's position and its corner offsets in metres). */
+  /* Footprints: polygons from each photo's position and its corners' offsets (1e-6 degree). */
   DP.FootprintLayer = L.Layer.extend({
     initialize: function (p, colourOf) { this._p = p; this.count = 0; for (var i = 0; i < p.fp.length; i++) if (p.fp[i]) this.count++; },
     onAdd: function (map) {
@@ -122,7 +128,7 @@
         for (var i = 0; i < p.fp.length; i++) {
           var o = p.fp[i]; if (!o) continue;
           var ring = [];
-          for (var k = 0; k < o.length; k += 2) ring.push(offsetLatLng(p.lat[i], p.lon[i], o[k], o[k + 1]));
+          for (var k = 0; k < o.length; k += 2) ring.push([p.lat[i] + o[k + 1] * 1e-6, p.lon[i] + o[k] * 1e-6]);
           layers.push(L.polygon(ring, { renderer: r, color: p.colours[p.drone[i]], weight: 0.6, opacity: 0.7,
             fillOpacity: 0.06, interactive: false }));
         }
