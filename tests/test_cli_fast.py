@@ -25,6 +25,20 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_no_group_loads_a_heavy_library_before_it_runs() -> None:
+    """Each group's --help (and shell completion) imports only the CLI: libraries load in the command."""
+    code = (
+        "import sys, typer\n"
+        "from dronepatrol.cli.main import COMMANDS, app\n"
+        "root = typer.main.get_command(app)\n"
+        "for name in COMMANDS:\n"
+        "    root.load(name)\n"
+        f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
 def test_top_level_help_lists_every_group_without_importing_it() -> None:
     code = (
         "import sys\n"

@@ -45,6 +45,7 @@ class DemoRun:
     photos: Path | None = None
     report: Path | None = None
     figures: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class DemoRun:
             "report": str(self.report) if self.report else None,
             "steps": self.steps,
             "figures": self.figures,
+            "report_layers": self.layers,
         }
 
 
@@ -66,9 +68,10 @@ def _say(text: str) -> None:
 def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = False) -> Any:
     """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code.
 
-    With ``json_result`` the command also gets ``--json`` and its JSON document is returned (and
-    kept off this command's stdout)."""
+    With ``json_result`` the command also gets ``--json`` and its JSON document is returned. A
+    step's own machine output never reaches stdout, which holds only the demo's ``--json``."""
     import io
+    import sys
 
     from dronepatrol.cli.main import app
 
@@ -77,7 +80,7 @@ def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = Fals
     t0 = time.monotonic()
     command = typer.main.get_command(app)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out) if json_result else contextlib.nullcontext():
+    with contextlib.redirect_stdout(out if json_result else sys.stderr):
         try:
             code = command.main(args=argv + (["--json"] if json_result else []), prog_name="dronepatrol",
                                 standalone_mode=False)
@@ -210,6 +213,7 @@ def demo(
                    ["report", "-o", run.report, "--zone", zone, *[a for m in flown for a in ("--missions", m)],
                     "--logs", run.flights, "--photos", run.photos, "--lang", lang, "--no-basemap"], json_result=True)
     run.figures.update(report.get("figures", {}))
+    run.layers = dict(report.get("layers", {}))
     run.figures["seconds"] = round(time.monotonic() - t0, 1)
     _closing(run, json_out)
 

@@ -15,11 +15,7 @@ from dronepatrol.cli.publishing import render_report
 from dronepatrol.config import load_fleet, load_rules
 from dronepatrol.errors import SafetyError, UsageError
 from dronepatrol.formats import FORMATS
-from dronepatrol.formats.missiondir import read_missions
 from dronepatrol.fsutil import atomic_write_text
-from dronepatrol.planning.checks import check_missions
-from dronepatrol.planning.publish import refusal_message
-from dronepatrol.zones import load_zone
 
 app = typer.Typer(help="Check planned missions and convert mission files.", no_args_is_help=True)
 
@@ -63,6 +59,11 @@ def check(
 ) -> None:
     """Safety checks of planned missions: zone, no-fly areas, altitude, airports, endurance,
     separation; warnings for visual line of sight and daylight. Exit 5 if any check fails."""
+    from dronepatrol.formats.missiondir import read_missions  # shapely, scipy: only when it runs
+    from dronepatrol.planning.checks import check_missions
+    from dronepatrol.planning.publish import refusal_message
+    from dronepatrol.zones import load_zone
+
     planned_start = _parse_start(start)
     rules = load_rules(config)
     fleet_cfg = load_fleet(fleet) if fleet is not None else None
@@ -103,6 +104,8 @@ def export(
 ) -> None:
     """Convert a mission file to another format (written atomically; never over the input)."""
     target = FORMATS[fmt.value if isinstance(fmt, enum.Enum) else str(fmt)]
+    from dronepatrol.formats.missiondir import read_missions
+
     missions = read_missions(path)
     inputs = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
     base_dir = path if path.is_dir() else path.parent

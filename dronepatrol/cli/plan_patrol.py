@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -30,9 +30,9 @@ from dronepatrol.cli.publishing import (
 )
 from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
-from dronepatrol.formats.incidents import read_incidents
-from dronepatrol.planning.patrol import ORDERS, PatrolPlan, plan_patrol
-from dronepatrol.zones import load_zone
+
+if TYPE_CHECKING:
+    from dronepatrol.planning.patrol import PatrolPlan
 
 
 def patrol(
@@ -71,6 +71,10 @@ def patrol(
     Priorities rise where no working CCTV watches and where incidents were reported; the longest
     drone's patrol time is minimised; safety checks run before anything is written (exit 5).
     """
+    from dronepatrol.formats.incidents import read_incidents  # shapely, scipy, ortools: only when it runs
+    from dronepatrol.planning.patrol import ORDERS, plan_patrol
+    from dronepatrol.zones import load_zone
+
     if order not in ORDERS:
         raise UsageError(f"--order {order!r}: choose {' or '.join(ORDERS)}")
     rules = load_rules(config)

@@ -37,9 +37,7 @@ from dronepatrol.cli.publishing import (
 )
 from dronepatrol.config import fleet_subset, load_fleet, load_rules
 from dronepatrol.errors import UsageError
-from dronepatrol.planning.camera import CAMERAS, footprint_m, gsd_cm_px
-from dronepatrol.planning.survey import DEFAULT_ALT_M, plan_survey
-from dronepatrol.zones import load_zone
+from dronepatrol.planning.camera import CAMERAS, DEFAULT_ALT_M, footprint_m, gsd_cm_px
 
 
 def survey(
@@ -92,6 +90,9 @@ def survey(
     angle_deg = _parse_angle(angle)
     rules = load_rules(config)
     fleet_cfg = fleet_subset(load_fleet(fleet), drones)
+    from dronepatrol.planning.survey import plan_survey  # shapely, scipy: only when it runs
+    from dronepatrol.zones import load_zone
+
     safety_zone = load_zone(zone, rules)
     plan_name = name or f"{zone.stem}-survey"
     out_dir = plan_out_dir(out, plan_name)

@@ -6,17 +6,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.table import Table
 
 from dronepatrol.cli.output import console, emit_json, info, status
 from dronepatrol.errors import SafetyError, UsageError
-from dronepatrol.mission import Mission
-from dronepatrol.planning.checks import CheckFinding, CheckReport
-from dronepatrol.planning.publish import publish_plan
-from dronepatrol.zones import SafetyZone
+
+if TYPE_CHECKING:
+    from dronepatrol.mission import Mission
+    from dronepatrol.planning.checks import CheckFinding, CheckReport
+    from dronepatrol.zones import SafetyZone
 
 
 def plan_out_dir(out: Path | None, name: str) -> Path:
@@ -130,6 +131,8 @@ def publish_checked(out_dir: Path, missions: Sequence[Mission], zone: SafetyZone
     every failed check is printed before the error goes up (exit 5). Returns (paths, report)."""
     try:
         with status("checking and writing…"):
+            from dronepatrol.planning.publish import publish_plan  # shapely, scipy: only when it runs
+
             return publish_plan(out_dir, missions, zone, **kw)
     except SafetyError as exc:
         render_findings([f for f in exc.findings if f.severity == "error"])

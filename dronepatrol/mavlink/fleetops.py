@@ -514,6 +514,9 @@ class StartResult:
     mode: str = "AUTO"
 
 
+#: Pre-flight checks that pass by themselves once the drone has settled after boot.
+SETTLING_CHECKS = frozenset({"gps", "position"})
+
 #: Arm-and-take-off attempts when the drone disarms itself before the take-off command arrives.
 TAKEOFF_ATTEMPTS = 3
 
@@ -574,8 +577,16 @@ def start_fleet(links: Mapping[str, Any], *, state: Path | None = None, takeoff_
                 arm_timeout_s: float = 60.0, limits: PreflightLimits = DEFAULT_LIMITS,
                 on_ready: Callable[[dict[str, float]], None] | None = None) -> dict[str, Outcome]:
     """Pre-flight checks on every drone (exit 5 listing every failure, no drone starts), then start
-    them together, each at the start offset its plan recorded."""
-    _statuses, findings = preflight_fleet(links, state=state, limits=limits)
+    them together, each at the start offset its plan recorded.
+
+    Checks that only need time (a 3D GPS fix, the position estimate settling after boot) are
+    asked again for up to ``arm_timeout_s`` before they count as failed."""
+    deadline = time.monotonic() + arm_timeout_s
+    while True:
+        _statuses, findings = preflight_fleet(links, state=state, limits=limits)
+        if not findings or any(f.check not in SETTLING_CHECKS for f in findings) or time.monotonic() >= deadline:
+            break
+        time.sleep(1.0)
     if findings:
         raise SafetyError("pre-flight checks failed:\n" + "\n".join(f.format() for f in findings), findings=findings)
     records = load_uploads(state)

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 
 from dronepatrol.errors import UsageError
 
+#: Survey altitude above home when none is given, metres.
+DEFAULT_ALT_M = 60.0
+
 
 @dataclass(frozen=True, kw_only=True)
 class Camera:
@@ -242,6 +245,7 @@ def survey_spacing(
 
 __all__ = [
     "CAMERAS",
+    "DEFAULT_ALT_M",
     "Camera",
     "SurveySpacing",
     "alt_for_gsd_m",

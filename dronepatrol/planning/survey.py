@@ -58,6 +58,7 @@ from dronepatrol.mission import (
     waypoint,
 )
 from dronepatrol.planning.camera import (
+    DEFAULT_ALT_M,
     Camera,
     SurveySpacing,
     alt_for_gsd_m,
@@ -77,7 +78,6 @@ from dronepatrol.planning.split import Share, entry_point, split_route
 from dronepatrol.rules import DEFAULT_RULES, Rules
 from dronepatrol.zones.model import SafetyZone
 
-DEFAULT_ALT_M = 60.0
 #: Lanes are planned this far (metres) inside the margin, so rounding never touches it.
 PLAN_INSET_M = 0.5
 #: Share of the usable endurance a sortie is planned to (estimates differ a little).

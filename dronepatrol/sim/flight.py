@@ -21,7 +21,7 @@ from dronepatrol.sim.state import VehicleState as SimVehicle
 M = mavlink2
 G = 9.80665
 #: Vehicle seconds from touching the ground to "landed" (MISSION_ITEM_REACHED, disarm), as SITL.
-LAND_DETECT_S = 2.2
+LAND_DETECT_S = 2.5
 #: Deceleration of BRAKE mode, m/s/s (ArduCopter's BRAKE_MODE_DECEL_RATE, 750 cm/s/s).
 BRAKE_DECEL_M_S2 = 7.5
 

@@ -353,3 +353,27 @@ def test_a_drone_that_disarms_before_the_take_off_arrives_is_armed_again(make_fl
     with fleet.lock:
         v = fleet.vehicle(0)
         assert v.armed and not v.landed and v.mode.name == "AUTO"
+
+
+def test_start_waits_for_the_position_estimate_of_a_drone_just_booted(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1, camera=True, prearm_delay_s=60.0)  # 3 s of wall time at 20x
+    ff = fleet_file(tmp_path, fleet)
+    assert cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(1)), "--fleet", ff, "--yes").exit_code == 0
+    with fleet.lock:
+        v = fleet.vehicle(0)
+        v.params.set("FS_GCS_ENABLE", 1)
+        v.params.set("FS_GCS_TIMEOUT", 120)
+        assert v.t < 60.0  # the estimate is not ready yet when the officer starts
+    r = cli("fleet", "start", "--fleet", ff, "--yes", "--arm-timeout", "20")
+    assert r.exit_code == 0, r.stderr
+    assert mode_of(fleet, 0) == MODES["AUTO"]
+
+
+def test_start_does_not_wait_when_a_check_needs_the_officer(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=1, prearm_delay_s=10_000)
+    ff = fleet_file(tmp_path, fleet)
+    assert cli("fleet", "upload", mission_dir(tmp_path, fenced_missions(1)), "--fleet", ff, "--yes").exit_code == 0
+    t0 = time.monotonic()
+    r = cli("fleet", "start", "--fleet", ff, "--yes", "--arm-timeout", "30")
+    assert r.exit_code == 5 and "FS_GCS_ENABLE = 0" in r.stderr and "position estimate" in r.stderr
+    assert time.monotonic() - t0 < 15  # refused at once, not after the 30 s a settling check may take
