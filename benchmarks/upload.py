@@ -114,29 +114,76 @@ def one_vs_three(connections: list[str], homes: list[tuple[float, float]], repea
     return {"one_s": one, "three_s": three, "ratio": three / one, "rtt_s": rtt, "per_item_s": per_item}
 
 
-def sim_runs(quick: bool) -> None:
-    from dronepatrol.sim.fleet import SimFleet
+def _free_base_port(n: int) -> int:
+    """A base port with ports base, base+10, ... free (the simulator's layout)."""
+    import random
+    import socket
 
+    for _ in range(200):
+        base = random.randrange(20000, 40000, 10)
+        try:
+            for k in range(n):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", base + 10 * k))
+            return base
+        except OSError:
+            continue
+    raise SystemExit("no free ports for the simulator")
+
+
+@contextlib.contextmanager
+def sim_process(drones: int, *, speedup: float, latency_ms: float = 0.0, loss: float = 0.0, seed: int = 0):
+    """``dronepatrol sim`` in a process of its own (not sharing this process's interpreter), yielding
+    its connection strings and homes (lon, lat)."""
+    import socket
+
+    from dronepatrol.sim.sites import ROIET_LAUNCH_SITES
+
+    base = _free_base_port(drones)
+    exe = Path(sys.executable).with_name("dronepatrol")
+    proc = subprocess.Popen([str(exe), "-q", "sim", "--drones", str(drones), "--base-port", str(base), "--speedup",
+                             str(speedup), "--latency", str(latency_ms), "--loss", str(loss), "--seed", str(seed),
+                             "--prearm-delay", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        for k in range(drones):
+            while True:
+                with socket.socket() as sock:
+                    if sock.connect_ex(("127.0.0.1", base + 10 * k)) == 0:
+                        break
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit("dronepatrol sim did not start")
+                time.sleep(0.1)
+        yield ([f"tcp:127.0.0.1:{base + 10 * k}" for k in range(drones)],
+               [(s.lon_deg, s.lat_deg) for s in ROIET_LAUNCH_SITES[:drones]])
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def sim_runs(quick: bool) -> None:
     repeats = 1 if quick else 2
-    print("== simulator (dronepatrol sim)")
+    print("== simulator (dronepatrol sim, in a process of its own)")
     for latency_ms in (0.0, 20.0):
-        with SimFleet(drones=3, base_port=0, speedup=10, prearm_delay_s=2, latency_ms=latency_ms) as sim:
-            homes = [(v.config.lon_deg, v.config.lat_deg) for v in sim.vehicles]
-            r = one_vs_three(sim.connection_strings, homes, repeats)
+        with sim_process(3, speedup=10, latency_ms=latency_ms) as (connections, homes):
+            r = one_vs_three(connections, homes, repeats)
         print(f"latency {latency_ms:4.0f} ms one way: 1 drone {r['one_s']:.2f} s, 3 drones {r['three_s']:.2f} s, "
               f"ratio 3/1 = {r['ratio']:.2f} (target <= 1.2); RTT {1000 * r['rtt_s']:.1f} ms, "
               f"{1000 * r['per_item_s']:.2f} ms per item moved = {r['per_item_s'] / r['rtt_s']:.2f} x RTT")
     base = None
     latency_ms = 20.0
-    print(f"packet loss, both ways, {latency_ms:.0f} ms one-way latency, 1 drone:")
+    print(f"packet loss, both ways, {latency_ms:.0f} ms one-way latency, 1 drone, simulator speed-up 1 (the "
+          "vehicle's 1 s re-request and 8 s cancel timers are simulated time):")
     for loss in (0.0, 0.1, 0.3):
         times = []
         for seed in range(1 if quick else 3):
-            with SimFleet(drones=1, base_port=0, speedup=1, prearm_delay_s=2, loss=loss, seed=seed,
-                          latency_ms=latency_ms) as sim:
-                v = sim.vehicles[0]
-                m = plan(v.config.lon_deg, v.config.lat_deg, "drone1")
-                with open_fleet(fleet_config(sim.connection_strings), timeout_s=30) as links:
+            with sim_process(1, speedup=1, latency_ms=latency_ms, loss=loss, seed=seed) as (connections, homes):
+                m = plan(*homes[0], "drone1")
+                with open_fleet(fleet_config(connections), timeout_s=30) as links:
                     times.append(timed_upload(links, {"drone1": m}))
         t = statistics.median(times)
         base = t if base is None else base

@@ -76,10 +76,11 @@ class Timeouts:
     A message without its reply is re-sent after at most ``reply_s`` (``item_s`` for a download
     item); the transfer gives up after ``retries`` re-sends *and* ``(retries + 1) x reply_s``
     (9 s) without progress. Within that window a lost message is re-sent as soon as the link's
-    measured round trip says it is late (``rto_factor`` x smoothed RTT, at least ``min_rto_s``,
-    doubling on each re-send, never later than the spec timeout): a lossy link then costs a few
-    round trips per lost message, not a second. Before the first RTT sample (``initial_srtt_s``:
-    the link's estimate from an earlier transfer) the spec timeouts apply. ``adaptive=False``
+    measured round trip says it is late (as TCP's retransmission timer: the smoothed RTT plus the
+    larger of 4 x its mean deviation and ``min_rto_s``, doubling on each re-send, never later than
+    the spec timeout): a lossy link then costs about a round trip per lost message, not a second.
+    Before the first RTT sample (``initial_srtt_s``: the link's estimate from an earlier transfer)
+    the spec timeouts apply. ``adaptive=False``
     re-sends only at the spec timeouts.
     """
 
@@ -87,7 +88,6 @@ class Timeouts:
     item_s: float = 0.25
     retries: int = 5
     adaptive: bool = True
-    rto_factor: float = 4.0
     min_rto_s: float = 0.02
     initial_srtt_s: float | None = None
 
@@ -185,6 +185,7 @@ class Transfer:
         self.deadline: float | None = None
         #: smoothed round-trip time (s) measured on replies to messages sent once
         self.srtt_s: float | None = self.timeouts.initial_srtt_s
+        self.rttvar_s = 0.0 if self.srtt_s is None else self.srtt_s / 2
         self._state = "idle"
         self._sent_at = 0.0  # when the message now awaiting its reply was first sent
         self._resent = False  # ... and whether it was re-sent since (no RTT sample then)
@@ -284,14 +285,18 @@ class Transfer:
         base = self._spec_timeout()
         if not self.timeouts.adaptive or self.srtt_s is None:
             return base
-        rto = max(self.timeouts.min_rto_s, self.timeouts.rto_factor * self.srtt_s) * 2 ** self._backoff
+        rto = (self.srtt_s + max(self.timeouts.min_rto_s, 4 * self.rttvar_s)) * 2 ** self._backoff
         return min(base, rto)
 
     def _progress(self, now: float) -> None:
         """A reply that moves the transfer on: sample the RTT (Karn: not after a re-send), reset the timers."""
         if not self._resent:
             rtt = max(0.0, now - self._sent_at)
-            self.srtt_s = rtt if self.srtt_s is None else 0.875 * self.srtt_s + 0.125 * rtt
+            if self.srtt_s is None:
+                self.srtt_s, self.rttvar_s = rtt, rtt / 2
+            else:
+                self.rttvar_s = 0.75 * self.rttvar_s + 0.25 * abs(self.srtt_s - rtt)
+                self.srtt_s = 0.875 * self.srtt_s + 0.125 * rtt
         self._progress_at = now
         self._backoff = 0
         self._tries = 1
