@@ -52,10 +52,6 @@ FENCE_TYPE_POLYGON = 4
 #: FENCE_ACTION 0 only reports a breach; 1 is RTL (or land).
 FENCE_ACTION_RTL = 1
 TAKEOFF_ALT_M = 5.0
-#: Largest fence ArduCopter 4.7 SITL stores, bytes in planning.fence's accounting (measured: one
-#: 68-vertex polygon, 551 bytes, is stored; 70 vertices, 567 bytes, get MAV_MISSION_ERROR; 72 get
-#: NO_SPACE; 4 + 15 x 4 vertices, 549 bytes, is stored, 4 + 16 x 4, 583 bytes, is not).
-MEASURED_FENCE_STORAGE_BYTES = 551
 DEFAULT_LIMITS = PreflightLimits()
 #: Reading a parameter that firmware versions may lack: a short wait, one retry.
 OPTIONAL: dict[str, Any] = {"timeout_s": 0.6, "retries": 1}
@@ -183,29 +179,25 @@ def capacity_problems(mission: Mission, *, max_mission_items: int | None = None,
                       fence_storage_bytes: int | None = None) -> list[str]:
     """Why ``mission`` does not fit the drone (checked before anything is sent; empty: it fits).
 
-    Limits: ArduCopter SITL's 650 mission items (home included) and the fence storage, the smaller
-    of what the planner plans within (:mod:`dronepatrol.planning.fence`) and what ArduCopter 4.7
-    SITL was measured to store (:data:`MEASURED_FENCE_STORAGE_BYTES`). ArduPilot reports neither
-    limit before an upload (FENCE_TOTAL counts what is stored), hence the constants.
+    Limits: ArduCopter SITL's 650 mission items (home included) and the fence storage the planner
+    plans within (:data:`dronepatrol.planning.fence.FENCE_LIMIT`, measured on ArduCopter 4.7 SITL:
+    one place for the number and its source). ArduPilot reports neither limit before an upload
+    (FENCE_TOTAL counts what is stored), hence the constants.
     """
     from dronepatrol.planning.checks import MAX_MISSION_ITEMS
-    from dronepatrol.planning.fence import FENCE_STORAGE_BYTES, MAX_POLYGON_VERTICES
-    from dronepatrol.planning.fence import fence_storage_bytes as need_bytes
+    from dronepatrol.planning.fence import FENCE_LIMIT, MAX_POLYGON_VERTICES, FenceLimit, fence_fit_problem
 
     limit_items = MAX_MISSION_ITEMS if max_mission_items is None else max_mission_items
-    if fence_storage_bytes is None:
-        limit_bytes = min(FENCE_STORAGE_BYTES, MEASURED_FENCE_STORAGE_BYTES)
-    else:
-        limit_bytes = fence_storage_bytes
+    limit = FENCE_LIMIT if fence_storage_bytes is None else FenceLimit(storage_bytes=fence_storage_bytes)
     out = []
     n = len(mission.items) + 1
     if n > limit_items:
         out.append(f"{mission.file_stem}: {n} mission items (home included) but the drone stores at most "
                    f"{limit_items} — split the mission into sorties")
-    need = need_bytes(mission.geofence)
-    if need > limit_bytes:
-        out.append(f"{mission.file_stem}: the fence needs {need} bytes of fence storage but the drone has "
-                   f"{limit_bytes} — simplify the fence (fewer no-fly polygons or vertices)")
+    problem = fence_fit_problem(mission.geofence, limit)
+    if problem:
+        out.append(f"{mission.file_stem}: {problem} — plan it again with 'dronepatrol plan' (which fits the fence) "
+                   "or simplify it (fewer no-fly polygons or vertices)")
     for k, p in enumerate(mission.geofence.polygons, start=1):
         if len(p.vertices) > MAX_POLYGON_VERTICES or len(p.vertices) < 3:
             out.append(f"{mission.file_stem}: fence polygon {k} has {len(p.vertices)} vertices; the drone takes "

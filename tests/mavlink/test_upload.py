@@ -125,7 +125,7 @@ def test_fence_too_big_refused_naming_the_limit(make_fleet, tmp_path) -> None:
     m = replace(m, geofence=replace(m.geofence, polygons=m.geofence.polygons + many))
     with plain_ports(ports_of(fleet)) as links, pytest.raises(SafetyError) as err:
         fleetops.upload_fleet(links, {"drone1": m}, state=tmp_path)
-    assert "bytes of fence storage but the drone has 551" in str(err.value)
+    assert "but the flight controller stores 560 bytes (70 items)" in str(err.value)
 
 
 def test_a_rejected_drone_fails_alone_and_is_not_recorded(fleet3, tmp_path) -> None:
