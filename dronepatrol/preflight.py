@@ -164,17 +164,17 @@ def evaluate(s: DroneSnapshot, limits: PreflightLimits | None = None, *, our_sys
         fail("battery", f"battery {level}, below {limits.min_battery_pct:.0f} % — change the battery")
     if s.fs_gcs_enable is None or int(s.fs_gcs_enable) == 0:
         fail("gcs_failsafe", "the GCS failsafe is off (FS_GCS_ENABLE = 0): a lost link would not bring the drone "
-             "home — set FS_GCS_ENABLE to 1 (RTL)")
+             "home — run 'dronepatrol fleet setup' (sets FS_GCS_ENABLE to 1, RTL)")
     if not gcs_counted(our_sysid, s.gcs_sysid, s.gcs_sysid_hi):
         have = "unknown" if s.gcs_sysid is None else f"{int(s.gcs_sysid)}" + (
             f"..{int(s.gcs_sysid_hi)}" if s.gcs_sysid_hi is not None and s.gcs_sysid_hi > s.gcs_sysid else "")
         fail("gcs_failsafe", f"the GCS failsafe does not count this ground station (system id {our_sysid}; vehicle "
-             f"watches {have}) — set MAV_GCS_SYSID=254 and MAV_GCS_SYSID_HI=255")
+             f"watches {have}) — run 'dronepatrol fleet setup' (MAV_GCS_SYSID 254, MAV_GCS_SYSID_HI 255)")
     if not ekf_position_ok(s.ekf_flags):
         fail("position", "no good position estimate yet (EKF) — wait for GPS and the EKF to settle")
     if s.needs_camera and (s.cam1_type is None or int(s.cam1_type) == 0):
-        fail("camera", "the mission takes photos but no camera is configured (CAM1_TYPE = 0) — set CAM1_TYPE and "
-             "reboot the drone: it takes effect only after a reboot")
+        fail("camera", "the mission takes photos but no camera is configured (CAM1_TYPE = 0) — run 'dronepatrol "
+             "fleet setup --camera-type N' (it reboots the drone, as CAM1_TYPE needs)")
     if s.armed:
         fail("armed", "already armed — land and disarm before starting a mission")
     return out
