@@ -62,7 +62,9 @@ def test_demo_flies_records_geotags_and_reports(cli, tmp_path, private_state) ->
     session = Path(run["flights"])
     tlogs = sorted(session.glob("*.tlog"))
     assert [t.stem for t in tlogs] == ["drone1", "drone2", "drone3"]
-    assert json.loads((session / "session.json").read_text())["end_utc"]
+    doc = json.loads((session / "session.json").read_text())
+    assert doc["end_utc"] and set(doc["plans"]) == {"drone1", "drone2", "drone3"}
+    assert all(p["plan"].endswith(f"{name}.plan") for name, p in doc["plans"].items()), "the plans that flew"
     triggers: dict[str, list] = {}
     for tlog in tlogs:
         (track,) = read_tracks(tlog)

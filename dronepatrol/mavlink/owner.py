@@ -227,7 +227,20 @@ class Recorder:
             w.close()
         self.session["end_utc"] = _iso(time.time())
         self.session["records"] = {name: w.records for name, w in self.writers.items()}
+        self.session["plans"] = self._plans()
         self._write_session()
+
+    def _plans(self) -> dict[str, dict[str, Any]]:
+        """The verified upload on record for each drone of the session (``fleet upload``), if known."""
+        import contextlib
+
+        from dronepatrol.mavlink.fleetops import load_uploads
+
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            records = load_uploads()
+            return {name: {"plan": r.plan, "uploaded_utc": r.uploaded_utc, "counts": r.counts}
+                    for name, r in records.items() if name in self.writers}
+        return {}
 
 
 # ---------------------------------------------------------------------- the owner
