@@ -65,3 +65,21 @@ def test_unknown_command_is_a_usage_error(cli) -> None:
     result = cli("nosuch")
     assert result.exit_code == 2
     assert "No such command 'nosuch'" in result.stderr
+
+
+def _complete(words: str, tmp_path) -> list[str]:
+    env = {**__import__("os").environ, "_DRONEPATROL_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    out = subprocess.run([sys.executable, "-m", "dronepatrol"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    return out.stdout.split()
+
+
+def test_shell_completion_of_drone_names_and_formats(tmp_path) -> None:
+    fleet = tmp_path / "unit.toml"
+    fleet.write_text('[[drones]]\nname = "alpha"\nconnection = "tcp:127.0.0.1:5760"\nsystem_id = 1\n\n'
+                     '[[drones]]\nname = "bravo"\nconnection = "tcp:127.0.0.1:5770"\nsystem_id = 2\n')
+    assert _complete(f"dronepatrol fleet rtl --fleet {fleet} --drones al", tmp_path) == ["alpha"]
+    assert _complete(f"dronepatrol telemetry watch --fleet {fleet} --drones alpha,", tmp_path) == ["alpha,bravo"]
+    assert _complete("dronepatrol fleet status --drones drone", tmp_path) == ["drone1", "drone2", "drone3"]
+    assert _complete("dronepatrol mission export x.plan --format ", tmp_path) == ["plan", "waypoints", "geojson", "kml"]
+    assert "gpx" in _complete("dronepatrol telemetry export x.tlog --format ", tmp_path)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dronepatrol.cli.options import FleetOpt, JsonOpt
+from dronepatrol.cli.options import DroneNamesOpt, FleetOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, console, emit_json
 from dronepatrol.errors import UsageError
 
@@ -21,9 +21,7 @@ app = typer.Typer(
 keys_app = typer.Typer(help="MAVLink 2 signing keys: create them, install them on the drones.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-DronesListOpt = Annotated[
-    str | None, typer.Option("--drones", metavar="A,B", help="Only these drones (names, comma-separated).")
-]
+DronesListOpt = DroneNamesOpt
 
 
 def info(message: str) -> None:

@@ -41,3 +41,26 @@ SpeedOpt = Annotated[
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="Plan name; names the output directory (default <zone>-<kind>).")
 ]
+
+
+def complete_drone_names(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of ``--drones A,B``: the names in the command's fleet file (``--fleet``,
+    else the built-in fleet), completing the last comma-separated name."""
+    from dronepatrol.config import load_fleet
+    from dronepatrol.errors import DronePatrolError
+
+    try:
+        fleet = load_fleet(ctx.params.get("fleet_path"))
+    except (DronePatrolError, OSError):
+        return []
+    done, _, last = incomplete.rpartition(",")
+    chosen = set(done.split(",")) if done else set()
+    prefix = f"{done}," if done else ""
+    return [prefix + d.name for d in fleet.drones if d.name.startswith(last) and d.name not in chosen]
+
+
+DroneNamesOpt = Annotated[
+    str | None,
+    typer.Option("--drones", metavar="A,B", autocompletion=complete_drone_names,
+                 help="Only these drones (names from the fleet file, comma-separated)."),
+]

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from dronepatrol.cli.options import FleetOpt, JsonOpt
+from dronepatrol.cli.options import DroneNamesOpt, FleetOpt, JsonOpt
 from dronepatrol.cli.output import Verbosity, _clean, console, emit_json
 from dronepatrol.formats.track_formats import TRACK_FORMATS
 
@@ -34,9 +34,7 @@ TrackFormatName = Enum("TrackFormatName", {k: k for k in TRACK_FORMATS}, type=st
 #: Live view refresh period (4 Hz).
 FRAME_S = 0.25
 
-DronesNamesOpt = Annotated[
-    str | None, typer.Option("--drones", metavar="A,B", help="Only these drones (names from the fleet file).")
-]
+DronesNamesOpt = DroneNamesOpt
 DurationOpt = Annotated[
     float | None, typer.Option("--duration", min=0.0, help="Stop after this many seconds (default: until Ctrl-C).")
 ]
