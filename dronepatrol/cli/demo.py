@@ -40,6 +40,22 @@ class DemoMission(StrEnum):
     both = "both"
 
 
+@dataclass(frozen=True, kw_only=True)
+class DemoOptions:
+    """What the demo flies: the command's options (speed-up x, packet loss 0-1, clock error s)."""
+
+    out: Path
+    speedup: float
+    zone: Path
+    mission: DemoMission
+    sorties: int
+    loss: float
+    clock_offset_s: float
+    sitl: Path | None
+    sitl_instance: int | None
+    lang: str
+
+
 @dataclass
 class DemoRun:
     """What the demo made, for the closing summary (paths and figures)."""
@@ -143,9 +159,10 @@ def _free_sitl_instance(n: int) -> int:
                      "--sitl-instance")
 
 
-def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, zone: Path, *, speedup: float, loss: float,
-                 clock_offset_s: float, sitl: Path | None, sitl_instance: int | None, camera_dir: Path) -> list[str]:
-    homes = _homes(zone, 3)
+def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, opts: DemoOptions, *, camera_dir: Path) -> list[str]:
+    """Start the three drones (simulated, or SITL); returns their connection strings."""
+    homes = _homes(opts.zone, 3)
+    sitl, speedup, sitl_instance = opts.sitl, opts.speedup, opts.sitl_instance
     if sitl is not None:
         from dronepatrol.sitl import SitlHome, start_sitl
 
@@ -160,11 +177,11 @@ def _start_fleet(stack: contextlib.ExitStack, run: DemoRun, zone: Path, *, speed
     from dronepatrol.sim.fleet import Home, SimFleet
 
     fleet = SimFleet(drones=3, speedup=speedup, homes=[Home(lat_deg=lat, lon_deg=lon) for lat, lon in homes],
-                     base_port=0, loss=loss, photos_dir=camera_dir, camera=True,
-                     camera_clock_offset_s=clock_offset_s, camera_miss_probability=0.01, seed=7).start()
+                     base_port=0, loss=opts.loss, photos_dir=camera_dir, camera=True,
+                     camera_clock_offset_s=opts.clock_offset_s, camera_miss_probability=0.01, seed=7).start()
     stack.callback(fleet.close)
     _say(f"simulated fleet: 3 ArduCopters at the zone's launch sites, speed-up {speedup:g}, "
-         f"{loss:.0%} packet loss, camera clock {clock_offset_s:+g} s off")
+         f"{opts.loss:.0%} packet loss, camera clock {opts.clock_offset_s:+g} s off")
     return [f"tcp:127.0.0.1:{p}" for p in fleet.ports]
 
 
@@ -198,8 +215,10 @@ def demo(
         raise InputError(f"{zone}: no such zone file — run the demo from the dronepatrol folder or give --zone FILE")
     if sitl is not None and not sitl.is_file():
         raise UsageError(f"--sitl {sitl}: no such file — give the path of an ArduPilot 'arducopter' SITL build")
+    opts = DemoOptions(out=out, speedup=speedup, zone=zone, mission=mission, sorties=sorties, loss=loss,
+                       clock_offset_s=clock_offset, sitl=sitl, sitl_instance=sitl_instance, lang=lang)
     with _noting_ctrl_c():
-        _demo(out, speedup, zone, mission, sorties, loss, clock_offset, sitl, sitl_instance, lang, json_out)
+        _demo(opts, json_out)
 
 
 @contextlib.contextmanager
@@ -222,8 +241,9 @@ def _noting_ctrl_c() -> Any:
         signal.signal(signal.SIGINT, previous)
 
 
-def _demo(out: Path, speedup: float, zone: Path, mission: DemoMission, sorties: int, loss: float,
-          clock_offset: float, sitl: Path | None, sitl_instance: int | None, lang: str, json_out: bool) -> None:
+def _demo(opts: DemoOptions, json_out: bool) -> None:
+    out, speedup, zone, mission, sorties = opts.out, opts.speedup, opts.zone, opts.mission, opts.sorties
+    sitl, lang = opts.sitl, opts.lang
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run = DemoRun(out=(out / stamp).resolve())
     run.out.mkdir(parents=True, exist_ok=False)
@@ -234,8 +254,7 @@ def _demo(out: Path, speedup: float, zone: Path, mission: DemoMission, sorties: 
     kinds = ["survey", "patrol"]
     fly = ["survey", "patrol"] if mission is DemoMission.both else [mission.value]
     with contextlib.ExitStack() as stack:
-        connections = _start_fleet(stack, run, zone, speedup=speedup, loss=loss, clock_offset_s=clock_offset,
-                                   sitl=sitl, sitl_instance=sitl_instance, camera_dir=camera_dir)
+        connections = _start_fleet(stack, run, opts, camera_dir=camera_dir)
         _write_fleet(fleet_file, connections)
         for kind in kinds:
             target = run.out / "missions" / kind
