@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dronepatrol.config import load_fleet
 from dronepatrol.errors import SafetyError, UsageError
@@ -138,3 +141,24 @@ def test_transit_altitudes_respect_ceiling_and_floor() -> None:
     assert transit_altitudes(60, 3, ceiling_m=90, band_m=15) == [60.0, 75.0, 45.0]
     assert transit_altitudes(85, 3, ceiling_m=90, band_m=15) == [85.0, 70.0, 55.0]
     assert transit_altitudes(30, 2, ceiling_m=90, band_m=15) == [30.0, 45.0]
+
+
+@given(st.lists(st.tuples(st.floats(-500, 500), st.floats(-500, 500)), min_size=2, max_size=12),
+       st.integers(1, 6))
+@settings(max_examples=150, deadline=None)
+def test_straight_runs_keeps_the_path_and_only_drops_points_on_it(corners, cuts) -> None:
+    from shapely.geometry import LineString, Point
+
+    from dronepatrol.planning.survey import straight_runs
+
+    # a path through the corners, each leg cut into `cuts` collinear pieces (as lanes are cut into pieces)
+    points = [corners[0]]
+    for a, b in itertools.pairwise(corners):
+        points += [(a[0] + (b[0] - a[0]) * k / cuts, a[1] + (b[1] - a[1]) * k / cuts) for k in range(1, cuts + 1)]
+    kept = straight_runs(points)
+    assert kept[0] == points[0] and kept[-1] == points[-1]
+    assert all(p in points for p in kept)
+    if len(kept) > 1 and LineString(kept).length > 0:
+        line = LineString(kept)
+        assert all(line.distance(Point(p)) <= 0.05 + 1e-9 for p in points)  # every dropped point is on the path
+    assert all(min(math.dist(p, c) for c in corners) < 1e-6 for p in kept), "only turning points stay"
