@@ -57,6 +57,7 @@ def test_demo_flies_records_geotags_and_reports(cli, tmp_path, private_state) ->
     assert titles[:3] == ["plan survey", "plan patrol", "set the drones up (failsafe, ground stations, camera)"]
     assert titles[3:] == ["upload survey sortie 1", "start survey sortie 1", "watch until every drone has landed",
                           "geotag the photos", "build the report"]
+    assert run["steps"][3]["argv"][-3:] == ["--drones", "drone1,drone2,drone3", "--yes"]
     assert "verified on drone1, drone2, drone3" in " ".join(r.stderr.split())
 
     session = Path(run["flights"])

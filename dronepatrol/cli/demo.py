@@ -68,6 +68,7 @@ class DemoRun:
     report: Path | None = None
     figures: dict[str, Any] = field(default_factory=dict)
     layers: dict[str, int] = field(default_factory=dict)
+    landed: int = 0  # sorties flown and landed
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +129,15 @@ def _homes(zone_path: Path, n: int) -> list[tuple[float, float]]:
         lon, lat = zone.frame.lonlat(c.x, c.y)
         sites += [(lat, lon + 0.00015 * i) for i in range(n - len(sites))]
     return sites
+
+
+def _sortie_rounds(mission_dir: Path, wanted: int) -> list[tuple[int, list[str]]]:
+    """The first ``wanted`` sortie rounds of a plan: (sortie, drones that fly it), from summary.json."""
+    summary = json.loads((mission_dir / "summary.json").read_text(encoding="utf-8"))
+    rounds: dict[int, list[str]] = {}
+    for d in summary.get("drones", []):
+        rounds.setdefault(int(d.get("sortie", 1)), []).append(str(d["drone"]))
+    return [(k, sorted(set(rounds[k]))) for k in sorted(rounds)[:wanted]]
 
 
 def _write_fleet(path: Path, connections: list[str]) -> Path:
@@ -274,13 +284,19 @@ def _demo(opts: DemoOptions, json_out: bool) -> None:
               ["fleet", "setup", "--fleet", fleet_file, "--gcs-timeout", f"{gcs_timeout:g}", "--camera-type", "1",
                "--yes"])
         for kind in fly:
-            for sortie in range(1, sorties + 1):
-                target = run.out / "missions" / kind
+            target = run.out / "missions" / kind
+            for sortie, drones in _sortie_rounds(target, sorties):
+                chosen = ["--drones", ",".join(drones)]
+                if run.landed:  # a fresh battery: on the bench a power cycle, here a reboot
+                    _step(run, "swap the batteries (reboot)",
+                          ["fleet", "reboot", "--fleet", fleet_file, *chosen, "--yes"])
                 _step(run, f"upload {kind} sortie {sortie}",
-                      ["fleet", "upload", target, "--sortie", sortie, "--fleet", fleet_file, "--yes"])
-                _step(run, f"start {kind} sortie {sortie}", ["fleet", "start", "--fleet", fleet_file, "--yes"])
+                      ["fleet", "upload", target, "--sortie", sortie, "--fleet", fleet_file, *chosen, "--yes"])
+                _step(run, f"start {kind} sortie {sortie}",
+                      ["fleet", "start", "--fleet", fleet_file, *chosen, "--yes"])
                 _step(run, "watch until every drone has landed",
-                      ["telemetry", "watch", "--fleet", fleet_file, "--until-landed"])
+                      ["telemetry", "watch", "--fleet", fleet_file, *chosen, "--until-landed"])
+                run.landed += 1
         stack.close()  # the recording is closed before the logs are read
     tlogs = sorted(run.flights.glob("*.tlog")) if run.flights else []
     photos_args: list[Any] = []

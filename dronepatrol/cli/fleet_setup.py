@@ -75,3 +75,48 @@ def setup(
 
 def _fmt(v: float | None) -> str:
     return "unset" if v is None else f"{v:g}"
+
+
+@app.command("reboot")
+def reboot_cmd(
+    drones: DronesListOpt = None,
+    fleet_path: FleetOpt = None,
+    yes: YesOpt = False,
+    wait: WaitOpt = 10.0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Reboot the autopilots (on the ground only) and wait until each runs again.
+
+    Parameters such as CAM1_TYPE take effect after a reboot. Exit 5 for an armed drone.
+    """
+    from dronepatrol.errors import SafetyError
+    from dronepatrol.mavlink import ops
+    from dronepatrol.mavlink.fleetops import for_each
+    from dronepatrol.mavlink.setup import reboot
+
+    fleet = _load(fleet_path)
+    names = _names(drones)
+    _confirm(f"reboot {', '.join(names) if names else 'every drone'}?", yes)
+
+    def one(link: object) -> None:
+        hb = ops.heartbeat(link)
+        if int(hb.base_mode) & ops.MAV_MODE_FLAG_SAFETY_ARMED:
+            raise SafetyError(f"{link.name}: armed — reboot only on the ground; land and disarm first")
+        reboot(link)
+
+    with _links(fleet, names, wait) as (links, errors):
+        results = for_each(links, one)
+    failed = dict(errors)
+    rows = []
+    for name, o in results.items():
+        rows.append({"drone": name, "rebooted": o.ok, "error": None if o.ok else str(o.error)})
+        if o.ok:
+            if Verbosity.level >= 0:
+                console.print(f"[green]{name}[/]: rebooted and running again")
+        else:
+            failed[name] = o.error
+    rows += [{"drone": n, "rebooted": False, "error": str(e)} for n, e in errors.items()]
+    if json_out:
+        emit_json({"command": "reboot", "drones": rows})
+    if failed:
+        raise _fail_summary(failed, "reboot")

@@ -94,3 +94,35 @@ def test_setup_on_real_arducopter(cli, sitl_fleet, tmp_path) -> None:
     assert all(d["rebooted"] for d in r.json["drones"])
     for d in sitl.drones:
         assert _read(d.connection2, d.system_id, WANT) == WANT
+
+
+def _boot_ms(connection: str, sysid: int) -> int:
+    m = mavutil.mavlink_connection(connection, source_system=250, source_component=190, autoreconnect=False)
+    try:
+        assert m.recv_match(type="HEARTBEAT", blocking=True, timeout=15) is not None
+        m.mav.command_long_send(sysid, 1, 512, 0, 2, 0, 0, 0, 0, 0, 0)  # REQUEST_MESSAGE SYSTEM_TIME
+        st = m.recv_match(type="SYSTEM_TIME", blocking=True, timeout=5)
+        assert st is not None
+        return int(st.time_boot_ms)
+    finally:
+        m.close()
+
+
+def test_reboot_restarts_the_autopilot_and_refuses_an_armed_drone(cli, make_fleet, tmp_path) -> None:
+    fleet = make_fleet(drones=2)
+    fleet_file = _fleet_file(tmp_path / "fleet.toml", [f"tcp:127.0.0.1:{p}" for p in fleet.ports])
+    import time
+
+    time.sleep(1.0)  # 20 s of vehicle time
+    before = [_boot_ms(f"tcp:127.0.0.1:{fleet.ports2[i]}", i + 1) for i in (0, 1)]
+    pilot = Gcs(fleet.ports2[0])
+    try:
+        pilot.wait("HEARTBEAT", 5)
+        pilot.wait_armable(4)
+        r = cli("fleet", "reboot", "--fleet", fleet_file, "--yes", "--json")
+    finally:
+        pilot.close()
+    assert r.exit_code == 5 and "drone1: armed" in r.stderr
+    assert [d["rebooted"] for d in r.json["drones"]] == [False, True]
+    assert _boot_ms(f"tcp:127.0.0.1:{fleet.ports2[1]}", 2) < before[1]  # drone2's boot clock started again
+    assert _boot_ms(f"tcp:127.0.0.1:{fleet.ports2[0]}", 1) > before[0]  # drone1 was not rebooted
