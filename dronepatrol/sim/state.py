@@ -126,7 +126,12 @@ class VehicleState:
 
     # ------------------------------------------------------------------ boot
     def boot(self) -> None:
-        """Power-on state (parameters, stored missions and the signing key survive a reboot)."""
+        """Power-on state (parameters, stored missions and the signing key survive a reboot; so do
+        GPS time, which runs on, and the camera body's file numbering, which is not the autopilot's)."""
+        files_taken = 0
+        if self.boot_count > 0:
+            self.start_utc_s += self.t  # the new boot starts at the UTC time of the reboot
+            files_taken = self.camera.file_counter
         self.boot_count += 1
         self.sysid = int(self.params.get("MAV_SYSID"))
         self.enc.srcSystem = self.sysid
@@ -189,6 +194,7 @@ class VehicleState:
             rng=self.rng,
             writer=self.photo_writer,
         )
+        self.camera.file_counter = files_taken
         w = math.radians(self.config.wind_from_deg)
         self.wind_n = -self.config.wind_speed_m_s * math.cos(w)
         self.wind_e = -self.config.wind_speed_m_s * math.sin(w)

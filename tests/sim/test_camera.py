@@ -10,6 +10,7 @@ import socket
 import time
 
 import piexif
+import pytest
 from PIL import Image
 from pymavlink import mavutil
 
@@ -133,3 +134,17 @@ def test_no_camera_until_configured_and_rebooted(make_fleet, connect):
     assert again.command(M.MAV_CMD_DO_DIGICAM_CONTROL, 0, 0, 0, 0, 1) == M.MAV_RESULT_ACCEPTED
     again.collect(0.2)
     assert [m.img_idx for m in again.log if m.get_type() == "CAMERA_FEEDBACK"] == [1]
+
+
+def test_a_reboot_keeps_gps_time_running_and_the_camera_numbering_going(tmp_path) -> None:
+    from dronepatrol.sim.fleet import SimFleet
+
+    fleet = SimFleet(drones=1, base_port=0, speedup=20.0, prearm_delay_s=2.0, photos_dir=tmp_path, camera=True)
+    v = fleet.vehicle(0)
+    v.t = 100.0  # the drone has been up 100 s
+    utc_before = v.utc_s()
+    v.camera.file_counter = 41  # and its camera has written IMG_0001..IMG_0041
+    v.reboot()
+    assert v.t == 0.0 and v.utc_s() == pytest.approx(utc_before)  # GPS time does not jump back
+    assert v.camera.file_counter == 41 and v.camera.img_idx == 0  # new shots: IMG_0042.., img_idx from 1
+    fleet.close()
