@@ -245,3 +245,12 @@ def test_browser_draws_overlays_offline_and_runs_no_user_script(tmp_path: Path, 
     # permanent labels and the legend went through innerHTML: the user text is shown as text
     assert html.escape("Ban <b>Khlong</b>", quote=False) in dom
     assert '<img src="x"' not in dom and "<b>Khlong</b>" not in dom
+
+
+def test_cctv_ranges_never_catch_the_clicks_meant_for_their_cameras() -> None:
+    from dronepatrol.report.zone_map import zone_map
+    from dronepatrol.zones import load_zone
+
+    zone = load_zone(ROIET)
+    page = zone_map(zone, basemap=False)
+    assert page.count('"interactive": false') == len(zone.cctv) == 6  # one non-interactive range per camera

@@ -25,13 +25,13 @@ from dronepatrol.report.escape import esc
 from dronepatrol.report.offline import Popup, Tooltip
 from dronepatrol.report.strings import Strings
 from dronepatrol.report.zone_map import (
-    CCTV_COLOURS,
     COMMUNITY_COLOUR,
     LAUNCH_COLOUR,
     NOFLY_COLOUR,
     PRIORITY_COLOURS,
     ZONE_COLOUR,
     _polygons,
+    draw_cctv,
 )
 from dronepatrol.reporting.flights import simplified_lonlat
 from dronepatrol.reporting.hotspots import HotspotVisits
@@ -195,21 +195,7 @@ def add_cctv(m: folium.Map, zone: SafetyZone, s: Strings) -> folium.FeatureGroup
     name = f"{esc(s['layer_cctv'])} ({working} {esc(s['cctv_working'])}, {broken} {esc(s['cctv_broken'])})"
     g = group(m, name)
     for cam in zone.cctv:
-        colour = CCTV_COLOURS.get(cam.status, CCTV_COLOURS["broken"])
-        ring = folium.Circle(
-            [cam.lat, cam.lon],
-            radius=cam.range_m,
-            color=colour,
-            weight=1,
-            dash_array=None if cam.status == "working" else "3 3",
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.1,
-        ).add_to(g)
-        ring.options["interactive"] = False  # folium drops this option: the range never hides the dot
-        dot = folium.CircleMarker(
-            [cam.lat, cam.lon], radius=5, color="#fff", weight=1.5, fill=True, fill_color=colour, fill_opacity=1
-        ).add_to(g)
+        dot = draw_cctv(g, cam)
         status = s["cctv_working"] if cam.status == "working" else s["cctv_broken"]
         Tooltip(card(cam.name, [("CCTV", status), (s["range"], f"{cam.range_m:g} {s['u_m']}")])).add_to(dot)
     return g

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from dronepatrol.report.escape import esc
 from dronepatrol.report.offline import Popup, Tooltip, new_map, render_offline
-from dronepatrol.zones.model import SafetyZone
+from dronepatrol.zones.model import Cctv, SafetyZone
 
 __all__ = [
     "CCTV_COLOURS",
@@ -141,27 +141,33 @@ def _add_nofly(m: folium.Map, zone: SafetyZone) -> None:
             Tooltip(card).add_to(layer)
 
 
+def draw_cctv(group: folium.FeatureGroup, cam: Cctv) -> folium.CircleMarker:
+    """One CCTV camera: its range (metres; dashed when broken, never catching clicks) and a dot,
+    which is returned for the caller's tooltip."""
+    colour = CCTV_COLOURS.get(cam.status, CCTV_COLOURS["broken"])
+    ring = folium.Circle(
+        [cam.lat, cam.lon],
+        radius=cam.range_m,
+        color=colour,
+        weight=1,
+        dash_array=None if cam.status == "working" else "3 3",
+        fill=True,
+        fill_color=colour,
+        fill_opacity=0.1,
+    ).add_to(group)
+    ring.options["interactive"] = False  # folium drops this keyword: set it so the range never hides the dot
+    return folium.CircleMarker(
+        [cam.lat, cam.lon], radius=5, color="#ffffff", weight=1.5, fill=True, fill_color=colour, fill_opacity=1
+    ).add_to(group)
+
+
 def _add_cctv(m: folium.Map, zone: SafetyZone) -> None:
     if not zone.cctv:
         return
     working = sum(c.status == "working" for c in zone.cctv)
     group = folium.FeatureGroup(name=f"CCTV ({working} working, {len(zone.cctv) - working} broken)").add_to(m)
     for cam in zone.cctv:
-        colour = CCTV_COLOURS.get(cam.status, CCTV_COLOURS["broken"])
-        folium.Circle(
-            [cam.lat, cam.lon],
-            radius=cam.range_m,
-            color=colour,
-            weight=1,
-            dash_array=None if cam.status == "working" else "3 3",
-            fill=True,
-            fill_color=colour,
-            fill_opacity=0.12,
-            interactive=False,
-        ).add_to(group)
-        dot = folium.CircleMarker(
-            [cam.lat, cam.lon], radius=5, color="#ffffff", weight=1.5, fill=True, fill_color=colour, fill_opacity=1
-        ).add_to(group)
+        dot = draw_cctv(group, cam)
         Tooltip(_card(cam.name, [("CCTV", cam.status), ("range", f"{cam.range_m:g} m")])).add_to(dot)
 
 
