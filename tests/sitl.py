@@ -5,8 +5,8 @@ The binary is found through the environment variable ``DRONEPATROL_SITL`` (the p
 the repository in ``../shared/sitl/``. Without one, tests that ask for :func:`sitl_fleet` are
 skipped, saying why.
 
-Instances are started with the ``fleet.sh`` script that ships beside the binary (or, if there is
-none, the one in ``../shared/sitl/``). Every fleet takes a *slot*: a block of instance numbers
+Instances are started with :func:`dronepatrol.sitl.start_sitl`, the launcher ``dronepatrol demo
+--sitl`` uses (so every test here exercises it). Every fleet takes a *slot*: a block of instance numbers
 (ports ``5760 + 10 k``) held with an exclusive lock file, so that xdist workers, and several test
 runs on one machine, never share a port. Slots start at instance 10, clear of the default fleet's
 ports (instances 0..2, where an officer may run ``dronepatrol sim``).
@@ -19,13 +19,14 @@ import fcntl
 import os
 import shutil
 import socket
-import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from dronepatrol.sitl import SitlFleetProcess, SitlHome, sitl_ports, start_sitl
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SITL = ROOT.parent / "shared" / "sitl"
@@ -35,9 +36,8 @@ FIRST_SLOT_INSTANCE = 10
 SLOTS = 12
 LOCK_DIR = Path(tempfile.gettempdir()) / "dronepatrol-sitl-slots"
 
-#: Launch sites near the Roi Et example zone (lat, lon, alt AMSL m, heading deg), 100 m apart:
-#: the Roi Et example zone's three launch sites are close to these.
-ROIET_HOMES = "16.0560,103.6520,150,0;16.0560,103.6530,150,0;16.0560,103.6540,150,0;16.0560,103.6550,150,0"
+#: Launch sites near the Roi Et example zone, 100 m apart (those of ``../shared/sitl/fleet.sh``).
+ROIET_HOMES = tuple(SitlHome(lat=16.0560, lon=103.6520 + 0.001 * i, alt_amsl_m=150.0) for i in range(SLOT_SIZE))
 
 
 def sitl_binary() -> Path | None:
@@ -55,11 +55,6 @@ def skip_reason() -> str:
     if env:
         return f"{ENV}={env} is not an executable ArduCopter SITL binary"
     return f"no ArduCopter SITL binary: set {ENV} to an arducopter SITL build (see README)"
-
-
-def _fleet_script(binary: Path) -> Path:
-    beside = binary.parent / "fleet.sh"
-    return beside if beside.is_file() else SHARED_SITL / "fleet.sh"
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,7 @@ class SitlFleet:
 
     workdir: Path
     drones: list[SitlDrone]
-    script: Path
+    processes: SitlFleetProcess
 
     def fleet_toml(self, path: Path, **extra: object) -> Path:
         """Write a fleet file for these drones (``drone1``..) to ``path``; returns ``path``."""
@@ -100,8 +95,7 @@ class SitlFleet:
         return path
 
     def stop(self) -> None:
-        subprocess.run(["bash", str(self.script), "stop", str(self.workdir)], check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        self.processes.stop()
 
 
 def _ports_free(first: int, n: int) -> bool:
@@ -142,31 +136,23 @@ def _slot(n: int) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def start_sitl_fleet(n: int = 3, *, speedup: float = 10, homes: str = ROIET_HOMES,
+def start_sitl_fleet(n: int = 3, *, speedup: float = 10, homes: Sequence[SitlHome] = ROIET_HOMES,
                      workdir: Path | None = None) -> Iterator[SitlFleet]:
     """Start ``n`` fresh (wiped) SITL instances with system ids 1..n; stop them afterwards."""
     binary = sitl_binary()
     if binary is None:
         pytest.skip(skip_reason())
-    script = _fleet_script(binary)
     own = workdir is None
     wd = Path(tempfile.mkdtemp(prefix="dp-sitl-")) if own else workdir
-    with _slot(n) as first:
-        env = dict(os.environ, SPEEDUP=str(speedup), WIPE="1", FIRST=str(first), HOMES=homes,
-                   ARDUCOPTER_BIN=str(binary))
-        proc = subprocess.run(["bash", str(script), "start", str(wd), str(n)], env=env, capture_output=True,
-                              text=True, timeout=120)
-        fleet = SitlFleet(
-            workdir=wd,
-            drones=[SitlDrone(system_id=i + 1, instance=first + i, port=5760 + 10 * (first + i),
-                              port2=5762 + 10 * (first + i)) for i in range(n)],
-            script=script,
-        )
-        try:
-            if proc.returncode != 0:
-                raise RuntimeError(f"SITL did not start: {proc.stderr.strip()}")
-            yield fleet
-        finally:
-            fleet.stop()
-            if own:
-                shutil.rmtree(wd, ignore_errors=True)
+    try:
+        with _slot(n) as first, start_sitl(binary, list(homes[:n]), wd, first_instance=first, speedup=speedup,
+                                           params={}) as procs:
+            yield SitlFleet(
+                workdir=wd,
+                drones=[SitlDrone(system_id=i + 1, instance=first + i, port=sitl_ports(first + i)[0],
+                                  port2=sitl_ports(first + i)[1]) for i in range(n)],
+                processes=procs,
+            )
+    finally:
+        if own:
+            shutil.rmtree(wd, ignore_errors=True)

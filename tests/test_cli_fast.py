@@ -13,30 +13,21 @@ from dronepatrol.cli.main import COMMANDS, app
 HEAVY = ("shapely", "scipy", "ortools", "pymavlink", "folium", "pyproj", "numpy", "PIL", "piexif")
 
 
+def _heavy_loaded_after(snippet: str) -> str:
+    """The heavy libraries a fresh interpreter has loaded after running ``snippet``."""
+    code = snippet + f"\nimport sys\nprint(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
 def test_importing_the_cli_loads_no_heavy_library() -> None:
-    code = (
-        "import sys\n"
-        "from dronepatrol.cli.main import app\n"
-        "import typer\n"
-        "typer.main.get_command(app)\n"
-        f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _heavy_loaded_after("import typer\nfrom dronepatrol.cli.main import app\ntyper.main.get_command(app)") == ""
 
 
 def test_no_group_loads_a_heavy_library_before_it_runs() -> None:
     """Each group's --help (and shell completion) imports only the CLI: libraries load in the command."""
-    code = (
-        "import sys, typer\n"
-        "from dronepatrol.cli.main import COMMANDS, app\n"
-        "root = typer.main.get_command(app)\n"
-        "for name in COMMANDS:\n"
-        "    root.load(name)\n"
-        f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    snippet = ("import typer\nfrom dronepatrol.cli.main import COMMANDS, app\nroot = typer.main.get_command(app)\n"
+               "for name in COMMANDS:\n    root.load(name)")
+    assert _heavy_loaded_after(snippet) == ""
 
 
 def test_top_level_help_lists_every_group_without_importing_it() -> None:
