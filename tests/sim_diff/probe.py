@@ -86,11 +86,18 @@ def bucket_s(seconds: float) -> str:
 
 
 def rate_bucket(per_s: float, asked_hz: float) -> str:
-    """"about" the asked rate (within a factor of ~2: a loaded SITL drops some), or how far off."""
+    """"as asked" (from a fifth of the asked rate to about twice it), or how far off, in powers of two.
+
+    The lower edge is wide on purpose: ArduPilot gives its MAVLink sending a wall-clock budget per
+    scheduler loop, so a SITL on a loaded machine sends the later messages of a stream group at a
+    fraction of the asked rate (a CI run on 2 busy cores saw 0.4 x for all of EXTENDED_STATUS but
+    SYS_STATUS). The fact is about which messages a request starts and that they flow, not about
+    the load of the machine that ran the comparison.
+    """
     if per_s <= 0:
         return "none"
     ratio = per_s / asked_hz
-    if 0.45 <= ratio <= 2.2:
+    if 0.2 <= ratio <= 2.2:
         return "as asked"
     return f"x{2 ** round(math.log2(ratio)):g}"
 
