@@ -497,7 +497,7 @@ def status_fleet(links: Mapping[str, Any], *, state: Path | None = None, fix_gcs
 
 @dataclass
 class StartResult:
-    """``began_s``: when this drone's start began, seconds after the fleet's common start."""
+    """``began_s``: when this drone's start began, seconds of its own clock after the fleet's common start."""
 
     drone: str
     offset_s: float
@@ -521,14 +521,12 @@ def _wait_climb(link: Any, alt_m: float, timeout_s: float) -> None:
                               f"{timeout_s:g} s — check the drone; send 'dronepatrol fleet land'")
 
 
-def start_drone(link: Any, *, at: float, offset_s: float = 0.0, takeoff_alt_m: float = TAKEOFF_ALT_M,
+def start_drone(link: Any, *, offset_s: float = 0.0, takeoff_alt_m: float = TAKEOFF_ALT_M,
                 arm_timeout_s: float = 60.0, climb_timeout_s: float = 30.0) -> StartResult:
-    """GUIDED, arm (retries), NAV_TAKEOFF to ``takeoff_alt_m``, AUTO; begins at monotonic time ``at``."""
-    pause = at - time.monotonic()
-    if pause > 0:
-        time.sleep(pause)
+    """After ``offset_s`` seconds of the drone's own clock: GUIDED, arm (retries), NAV_TAKEOFF to
+    ``takeoff_alt_m`` metres, AUTO."""
+    began = ops.sleep_vehicle(link, offset_s)
     t0 = time.monotonic()
-    began = t0 - (at - offset_s)
     ops.set_mode(link, MODE_NUMBERS["GUIDED"], "GUIDED")
     for attempt in range(TAKEOFF_ATTEMPTS):
         ops.arm(link, timeout_s=max(1.0, arm_timeout_s - (time.monotonic() - t0)))
@@ -585,8 +583,9 @@ def start_fleet(links: Mapping[str, Any], *, state: Path | None = None, takeoff_
     offsets = {name: max(0.0, records[name].start_offset_s if name in records else 0.0) for name in links}
     if on_ready is not None:
         on_ready(offsets)
-    t0 = time.monotonic() + 0.2
-    return for_each(links, lambda link: start_drone(link, at=t0 + offsets[link.name], offset_s=offsets[link.name],
+    # Every drone's thread starts now; each waits its offset on its own clock (vehicle seconds,
+    # which a simulator runs at its speed-up), as the plan's separation check assumed.
+    return for_each(links, lambda link: start_drone(link, offset_s=offsets[link.name],
                                                     takeoff_alt_m=takeoff_alt_m, arm_timeout_s=arm_timeout_s))
 
 

@@ -102,6 +102,39 @@ def wait_for(link: Port, types: Iterable[str], timeout_s: float, cond: Callable[
             s.close()
 
 
+#: Messages that carry the autopilot's own clock (``time_boot_ms``: milliseconds since it booted).
+CLOCK_TYPES = ("GLOBAL_POSITION_INT", "ATTITUDE", "SYSTEM_TIME")
+
+
+def sleep_vehicle(link: Port, seconds: float, *, silence_s: float = 5.0) -> float:
+    """Wait until ``seconds`` have passed on the drone's own clock; returns the vehicle seconds waited.
+
+    ArduPilot SITL and ``dronepatrol sim`` run that clock at their speed-up, and a plan's times
+    (start offsets) are vehicle seconds: waiting them on the laptop's clock would stretch them by
+    the speed-up and fly a timing the separation check never saw. On a real drone both clocks
+    agree. The clock is read from the telemetry streams (``time_boot_ms``), one stream interval
+    late at most. Raises :class:`LinkTimeout` if the drone sends no clock for ``silence_s`` wall
+    seconds, or if its clock goes back (it rebooted).
+    """
+    if seconds <= 0:
+        return 0.0
+    start: int | None = None
+    with link.subscribe(list(CLOCK_TYPES)) as sub:
+        while True:
+            msg = sub.get(silence_s)
+            if msg is None:
+                raise LinkTimeout(f"{link.name}: no telemetry for {silence_s:g} s while waiting for its start "
+                                  f"time — check the link, then start again")
+            now = int(msg.time_boot_ms)
+            if start is None:
+                start = now
+            if now < start:
+                raise LinkTimeout(f"{link.name}: its clock went back while waiting for its start time (it "
+                                  f"rebooted) — check the drone, then start again")
+            if now - start >= seconds * 1000.0:
+                return (now - start) / 1000.0
+
+
 # --- transfers ---------------------------------------------------------------------------------------
 
 
@@ -422,6 +455,7 @@ __all__ = [
     "run_transfer",
     "set_mode",
     "set_param",
+    "sleep_vehicle",
     "upload_list",
     "wait_for",
 ]

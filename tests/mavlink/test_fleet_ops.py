@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from dronepatrol.config import DroneConfig, FleetConfig
+from dronepatrol.errors import LinkTimeout
 from dronepatrol.formats.missiondir import write_mission_dir
+from dronepatrol.mavlink import ops
+from dronepatrol.mavlink.fleetlink import open_fleet
 from dronepatrol.mavlink.items import compare, plan_lists, wire_from_msg
 from dronepatrol.mission import waypoint
 from dronepatrol.planning.fence import geofence_for, rally_for
@@ -254,8 +258,54 @@ def test_start_honours_the_plans_start_offsets(cli, make_fleet, tmp_path) -> Non
     assert r.exit_code == 0, r.stderr
     rows = {x["drone"]: x for x in r.json["started"]}
     assert rows["drone1"]["offset_s"] == 0 and rows["drone2"]["offset_s"] == 2.0
-    assert rows["drone1"]["began_s"] < 0.5 and 2.0 <= rows["drone2"]["began_s"] < 2.6
+    # began_s is on the drone's clock (the simulator runs 20x): 2 s of vehicle time, not of ours
+    assert rows["drone1"]["began_s"] == 0 and 2.0 <= rows["drone2"]["began_s"] < 2.6
     assert "drone2 (+2 s)" in r.stderr
+
+
+def test_start_offsets_are_waited_on_the_drones_clock(make_fleet) -> None:
+    fleet = make_fleet(drones=1)  # speed-up 20: 10 vehicle seconds are half a second of ours
+    cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
+    with open_fleet(cfg, timeout_s=10) as links:
+        t0 = time.monotonic()
+        waited = ops.sleep_vehicle(links["drone1"], 10.0)
+        wall = time.monotonic() - t0
+    assert 10.0 <= waited < 10.6
+    assert wall < 3.0  # waited on the laptop's clock it would take 10 s
+
+
+class _Silent:
+    """A link whose drone sends ``msgs`` and then nothing."""
+
+    name = "drone1"
+
+    def __init__(self, msgs) -> None:
+        self._msgs = list(msgs)
+
+    def subscribe(self, types):
+        link = self
+
+        class Sub:
+            def get(self, timeout_s):
+                return link._msgs.pop(0) if link._msgs else None
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return None
+
+        return Sub()
+
+
+def test_start_offset_wait_names_a_silent_or_rebooted_drone() -> None:
+    from types import SimpleNamespace as Msg
+
+    with pytest.raises(LinkTimeout, match=r"drone1: no telemetry for 0.1 s while waiting for its start time"):
+        ops.sleep_vehicle(_Silent([Msg(time_boot_ms=1000)]), 5.0, silence_s=0.1)
+    with pytest.raises(LinkTimeout, match=r"drone1: its clock went back .*\(it rebooted\)"):
+        ops.sleep_vehicle(_Silent([Msg(time_boot_ms=90_000), Msg(time_boot_ms=200)]), 5.0)
+    assert ops.sleep_vehicle(_Silent([]), 0.0) == 0.0  # no offset: no wait, no message needed
 
 
 class _FirstAckLost:
@@ -309,7 +359,7 @@ def test_take_off_goes_on_when_its_ack_is_lost_and_the_resent_command_is_refused
     cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
     with open_fleet(cfg, timeout_s=10) as links:
         lossy = _FirstAckLost(links["drone1"], 22)  # MAV_CMD_NAV_TAKEOFF
-        result = start_drone(lossy, at=time.monotonic(), takeoff_alt_m=5.0)
+        result = start_drone(lossy, takeoff_alt_m=5.0)
     assert lossy.dropped == 1 and result.drone == "drone1"
     with fleet.lock:
         v = fleet.vehicle(0)
@@ -346,7 +396,7 @@ def test_a_drone_that_disarms_before_the_take_off_arrives_is_armed_again(make_fl
         cfg = FleetConfig(drones=(DroneConfig(name="drone1", connection=fleet.connection_strings[0], system_id=1),))
         with open_fleet(cfg, timeout_s=10) as links:
             lossy = _FirstTakeoffLost(links["drone1"], 22)
-            start_drone(lossy, at=time.monotonic(), takeoff_alt_m=5.0)
+            start_drone(lossy, takeoff_alt_m=5.0)
     finally:
         pilot.close()
     assert lossy.dropped == 1
