@@ -43,6 +43,10 @@ class SetupResult:
     rebooted: bool = False
 
 
+#: How far one message's ``time_boot_ms`` may stand behind an earlier one's without a reboot (ms).
+CLOCK_JITTER_MS = 200
+
+
 def _boot_ms(link: Any) -> int | None:
     msg = ops.request_message(link, MSG_SYSTEM_TIME, "SYSTEM_TIME", timeout_s=1.0, retries=2)
     return None if msg is None else int(msg.time_boot_ms)
@@ -51,23 +55,37 @@ def _boot_ms(link: Any) -> int | None:
 def reboot(link: Any, *, timeout_s: float = 60.0) -> None:
     """Reboot the autopilot and wait until it runs again, ``timeout_s`` wall seconds at most.
 
-    A reboot shows as the link reconnecting (TCP ports close on a reboot) or as the boot clock
-    (``SYSTEM_TIME.time_boot_ms``) standing behind where it would be without one.
+    A reboot shows as the drone's boot clock (``time_boot_ms`` of its streams and of SYSTEM_TIME)
+    going back, as the link reconnecting (TCP ports close on a reboot), or as the boot clock
+    standing behind where it would be without one. The first is watched on every message: behind
+    a link owner our port never reconnects, and at a simulator's speed-up the restarted clock
+    overtakes the old one within seconds, so a poll alone can miss the reboot.
     """
     reconnects = getattr(getattr(link, "health", None), "reconnects", 0)
-    before = _boot_ms(link)
-    t_before = time.monotonic()
-    ops.command(link, MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN, 1)
-    deadline = time.monotonic() + timeout_s
-    time.sleep(0.5)
-    while time.monotonic() < deadline:
-        now = _boot_ms(link)
-        if now is not None:
-            elapsed_ms = 1000.0 * (time.monotonic() - t_before)
-            relinked = getattr(getattr(link, "health", None), "reconnects", 0) > reconnects
-            if before is None or relinked or now < before + 0.5 * elapsed_ms:
-                return
-        time.sleep(0.2)
+    with link.subscribe(list(ops.CLOCK_TYPES)) as clock:
+        before = _boot_ms(link)
+        highest = before or 0
+        t_before = time.monotonic()
+        ops.command(link, MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN, 1)
+        deadline = time.monotonic() + timeout_s
+        ask_at = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            msg = clock.get(0.2)
+            if msg is not None:
+                ms = int(msg.time_boot_ms)
+                if ms + CLOCK_JITTER_MS < highest:
+                    return
+                highest = max(highest, ms)
+            if time.monotonic() < ask_at:
+                continue
+            now = _boot_ms(link)
+            ask_at = time.monotonic() + 0.2
+            if now is not None:
+                elapsed_ms = 1000.0 * (time.monotonic() - t_before)
+                relinked = getattr(getattr(link, "health", None), "reconnects", 0) > reconnects
+                if before is None or relinked or now + CLOCK_JITTER_MS < highest or now < before + 0.5 * elapsed_ms:
+                    return
+                highest = max(highest, now)
     raise LinkTimeout(f"{link.name}: did not come back within {timeout_s:g} s after the reboot — check the drone, "
                       "then run 'dronepatrol fleet status'")
 

@@ -214,3 +214,30 @@ def test_fleet_serve_records_and_ctrl_c_closes_the_recording(make_fleet, tmp_pat
     (session,) = (tmp_path / "rec").iterdir()
     assert json.loads((session / "session.json").read_text())["end_utc"]
     assert read_tlog(session / "drone1.tlog")[(1, "HEARTBEAT")] >= 1
+
+
+def test_a_reboot_behind_the_owner_is_seen_from_the_streams(make_fleet, monkeypatch) -> None:  # noqa: F811
+    """Our port to the owner never drops when the drone reboots, and SYSTEM_TIME requests may go
+    unanswered (a lossy radio): the restarted boot clock in the streams still says it came back."""
+    from dronepatrol.mavlink import setup
+
+    sim = make_fleet()
+    fleet = fleet_of(sim)
+    asked: list[int] = []
+    real = setup._boot_ms
+
+    def first_answer_only(link):
+        asked.append(1)
+        return real(link) if len(asked) == 1 else None
+
+    with LinkOwner(fleet, base_port=0) as owner:
+        assert owner.wait_links(5) == {"drone1": True}
+        with open_fleet(fleet, timeout_s=5) as links:
+            ours = links["drone1"]
+            with ours.subscribe({"GLOBAL_POSITION_INT"}) as sub:
+                assert sub.get(5) is not None  # streams flow
+            reconnects = ours.health.reconnects
+            monkeypatch.setattr(setup, "_boot_ms", first_answer_only)
+            setup.reboot(ours, timeout_s=10)
+            assert owner.links["drone1"].health.reconnects == 1  # the drone did reboot (the owner relinked)
+            assert ours.health.reconnects == reconnects          # and our own port never dropped
