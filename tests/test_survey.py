@@ -161,4 +161,28 @@ def test_straight_runs_keeps_the_path_and_only_drops_points_on_it(corners, cuts)
     if len(kept) > 1 and LineString(kept).length > 0:
         line = LineString(kept)
         assert all(line.distance(Point(p)) <= 0.05 + 1e-9 for p in points)  # every dropped point is on the path
-    assert all(min(math.dist(p, c) for c in corners) < 1e-6 for p in kept), "only turning points stay"
+    if _clear_turns(corners):  # else a corner is within the 5 cm tolerance of straight: either point may stay
+        assert all(min(math.dist(p, c) for c in corners) < 1e-6 for p in kept), "only turning points stay"
+
+
+def _clear_turns(corners) -> bool:
+    """Legs of at least 10 m, and every corner turns by at least 5 degrees (its offset from the
+    straight line through a neighbouring piece is then well over the 5 cm tolerance)."""
+    if any(math.dist(a, b) < 10 for a, b in itertools.pairwise(corners)):
+        return False
+    for a, c, b in zip(corners, corners[1:], corners[2:], strict=False):
+        u, v = (c[0] - a[0], c[1] - a[1]), (b[0] - c[0], b[1] - c[1])
+        turn = abs(math.degrees(math.atan2(u[0] * v[1] - u[1] * v[0], u[0] * v[0] + u[1] * v[1])))
+        if turn < 5:
+            return False
+    return True
+
+
+def test_straight_runs_keeps_a_slight_corner_within_tolerance_of_the_path() -> None:
+    from dronepatrol.planning.survey import straight_runs
+
+    # found by hypothesis: the corner (0, 0.5) is 9 cm off the straight line, the piece after it
+    # 25 cm long; a point 4.6 cm from the path may stand in for the corner
+    points = [(2.0, 11.0), (1.0, 5.75), (0.0, 0.5), (0.0, 0.25), (0.0, 0.0)]
+    kept = straight_runs(points)
+    assert kept[0] == points[0] and kept[-1] == points[-1] and len(kept) == 3
