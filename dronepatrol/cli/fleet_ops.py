@@ -222,43 +222,79 @@ def _status_rows(statuses: dict[str, Any], link_errors: dict[str, DronePatrolErr
     return rows
 
 
+#: Drones side by side in one status table: three fit an 80-column terminal.
+STATUS_DRONES_PER_TABLE = 3
+
+
+def _status_cells(r: dict) -> dict[str, str]:
+    """One drone's column of the status table (rich markup), by row label."""
+    from dronepatrol.telemetry.names import gps_fix_name
+
+    if "error" in r:
+        return {"link": "[red]no link[/]"}
+    age = r["link_age_s"]
+    link = "[green]ok[/]" if age is not None and age < 3 else f"[red]{age:.0f} s old[/]" if age else "[red]?[/]"
+    if r["gps_fix"] is None:
+        gps = "?"
+    else:
+        fix = gps_fix_name(r["gps_fix"])
+        gps = f"{fix}, {r['satellites']} sats" if r["gps_fix"] >= 3 else f"[red]{fix}[/]"
+    batt = "?" if r["battery_pct"] is None else f"{r['battery_pct']:.0f}%"
+    if r.get("battery_v") is not None:
+        batt += f" {r['battery_v']:.1f} V"
+    ob = r["on_board"]
+    fence_off = r["fence_enable"] is not None and int(r["fence_enable"]) != 1
+    if r["last_upload"] is None:
+        match = "[dim]no upload on record[/]"
+    else:
+        diff = [k for k, v in r["matches_last_upload"].items() if v is False]
+        unknown = [k for k, v in r["matches_last_upload"].items() if v is None]
+        match = (f"[red]{', '.join(diff)} DIFFER[/]" if diff else "[dim]?[/]" if unknown else "[green]yes[/]")
+    return {
+        "link": link,
+        "mode": r["mode"] or "?",
+        "armed": "[yellow]ARMED[/]" if r["armed"] else "no",
+        "GPS": gps,
+        "battery": batt,
+        "pre-arm": _cell(r["prearm_ok"], "ok", "fail"),
+        "position (EKF)": _cell(r["ekf_position_ok"], "ok", "not yet"),
+        "home": "-" if r["home"] is None else f"{r['home']['lat']:.5f}, {r['home']['lon']:.5f}",
+        "mission items": str(max(ob["mission"] - 1, 0)),
+        "fence items": f"{ob['fence']}" + (" [red](off)[/]" if fence_off else ""),
+        "rally points": str(ob["rally"]),
+        "matches upload": match,
+        "signing": r["signing"],
+    }
+
+
 def _print_status(rows: list[dict]) -> None:
+    """The fleet's status: one column per drone (three per table, so 80 columns suffice), then
+    each drone's notes (last PreArm text, what keeps it from starting)."""
     from rich.table import Table
 
-    table = Table(title="fleet status", title_justify="left")
-    for col in ("drone", "link", "mode", "armed", "GPS", "battery", "pre-arm", "EKF pos", "home", "on board",
-                "matches upload", "signing"):
-        table.add_column(col)
-    notes = []
+    labels = list(_status_cells({"error": ""}).keys())
+    sample = next((r for r in rows if "error" not in r), None)
+    if sample is not None:
+        labels = list(_status_cells(sample).keys())
+    for k in range(0, len(rows), STATUS_DRONES_PER_TABLE):
+        chunk = rows[k:k + STATUS_DRONES_PER_TABLE]
+        table = Table(title="fleet status" if k == 0 else None, title_justify="left")
+        table.add_column("")
+        cells = [_status_cells(r) for r in chunk]
+        for r in chunk:
+            table.add_column(r["drone"], overflow="fold")
+        for label in labels:
+            table.add_row(label, *[c.get(label, "") for c in cells])
+        console.print(table)
     for r in rows:
         if "error" in r:
-            table.add_row(r["drone"], "[red]no link[/]", *[""] * 10)
-            notes.append(f"{r['drone']}: {r['error']}")
+            err = r["error"] if r["error"].startswith(f"{r['drone']}:") else f"{r['drone']}: {r['error']}"
+            console.print(err, soft_wrap=True, markup=False)
             continue
-        age = r["link_age_s"]
-        link = "[green]ok[/]" if age is not None and age < 3 else f"[red]{age:.0f} s[/]" if age else "[red]?[/]"
-        gps = "?" if r["gps_fix"] is None else f"{r['gps_fix']}D/{r['satellites']}" if r["gps_fix"] >= 2 else "no fix"
-        batt = "?" if r["battery_pct"] is None else f"{r['battery_pct']:.0f}%"
-        prearm = _cell(r["prearm_ok"], "ok", "fail")
-        home = "-" if r["home"] is None else f"{r['home']['lat']:.5f},{r['home']['lon']:.5f}"
-        ob = r["on_board"]
-        board = f"{max(ob['mission'] - 1, 0)}/{ob['fence']}/{ob['rally']}"
-        m = r["matches_last_upload"]
-        if r["last_upload"] is None:
-            match = "[dim]no upload on record[/]"
-        else:
-            match = " ".join(f"{k[0]}:{_cell(v, 'ok', 'DIFF')}" for k, v in m.items())
-        if r["fence_enable"] is not None and int(r["fence_enable"]) != 1:
-            match += " [red]fence off[/]"
-        table.add_row(r["drone"], link, r["mode"], "[yellow]ARMED[/]" if r["armed"] else "no", gps, batt, prearm,
-                      _cell(r["ekf_position_ok"]), home, board, match, r["signing"])
         if r["prearm_text"]:
-            notes.append(f"{r['drone']}: {r['prearm_text']}")
-        notes.extend(f"{r['drone']}: not ready to start: {f['message']}" for f in r["preflight"])
-    console.print(table)
-    console.print("on board: mission items/fence items/rally points; matches upload: mission, fence, rally")
-    for line in notes:
-        console.print(line, soft_wrap=True, markup=False)
+            console.print(f"{r['drone']}: {r['prearm_text']}", soft_wrap=True, markup=False)
+        for f in r["preflight"]:
+            console.print(f"{r['drone']}: not ready to start: {f['message']}", soft_wrap=True, markup=False)
 
 
 @app.command("status")

@@ -150,6 +150,15 @@ def test_status_shows_the_match_with_the_last_upload(cli, make_fleet, tmp_path) 
     assert d0["gps_fix"] >= 3 and d0["battery_pct"] > 50 and d0["signing"] == "off"
     assert d0["home"] is not None and abs(d0["home"]["lat"] - 16.0563) < 1e-3
     assert d1["on_board"]["mission"] == len(fenced_missions(2)[1].items) + 1 and d1["takes_photos"] is True
+    # the officer's table: one column per drone, readable in an 80-column terminal
+    table = [line for line in r.stderr.split("\n") if line[:1] in "┏┃┡│└"]
+    assert table and max(len(line) for line in table) <= 80
+    header = next(line for line in table if "drone1" in line)
+    assert "drone2" in header and "…" not in header
+    row = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]] for line in table
+           if line.startswith("│") and line.split("│")[1].strip()}
+    assert row["GPS"][0].endswith(f"{d0['satellites']} sats") and row["matches upload"] == ["yes", "yes"]
+    assert row["mission items"] == [str(len(m.items)) for m in fenced_missions(2)]
     g = Gcs(fleet.ports[0], target=1)  # someone else changes drone1's mission
     try:
         g.wait("HEARTBEAT", 5)
@@ -159,6 +168,7 @@ def test_status_shows_the_match_with_the_last_upload(cli, make_fleet, tmp_path) 
         g.close()
     r = cli("fleet", "status", "--fleet", ff, "--json", "--drones", "drone1")
     assert r.exit_code == 0 and r.json["drones"][0]["matches_last_upload"]["mission"] is False
+    assert "mission DIFFER" in r.stderr
     assert "drone1: the mission on board differs from the last verified upload" in {
         f["drone"] + ": " + f["message"].split(" — ")[0] for f in r.json["drones"][0]["preflight"]}
 
