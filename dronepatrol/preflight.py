@@ -174,7 +174,8 @@ def evaluate(s: DroneSnapshot, limits: PreflightLimits | None = None, *, our_sys
         fail("position", "no good position estimate yet (EKF) — wait for GPS and the EKF to settle")
     if s.needs_camera and (s.cam1_type is None or int(s.cam1_type) == 0):
         fail("camera", "the mission takes photos but no camera is configured (CAM1_TYPE = 0) — run 'dronepatrol "
-             "fleet setup --camera-type N' (it reboots the drone, as CAM1_TYPE needs)")
+             "fleet setup --camera-type N' with your camera's trigger (1 servo, 2 relay, 4 mount, 5 MAVLink; it "
+             "reboots the drone, as CAM1_TYPE needs)")
     if s.armed:
         fail("armed", "already armed — land and disarm before starting a mission")
     return out

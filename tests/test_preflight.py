@@ -40,7 +40,7 @@ def test_a_ready_drone_passes() -> None:
     ({"fs_gcs_enable": 0.0}, "gcs_failsafe", "FS_GCS_ENABLE = 0"),
     ({"gcs_sysid": 255.0, "gcs_sysid_hi": 0.0}, "gcs_failsafe", "vehicle watches 255"),
     ({"ekf_flags": 0x33F | 128}, "position", "no good position estimate"),
-    ({"cam1_type": 0.0}, "camera", "reboots the drone"),
+    ({"cam1_type": 0.0}, "camera", "--camera-type N' with your camera's trigger (1 servo, 2 relay"),
     ({"armed": True}, "armed", "already armed"),
 ])
 def test_each_check_fails_alone(change: dict, check: str, words: str) -> None:
