@@ -258,7 +258,7 @@ def _status_cells(r: dict) -> dict[str, str]:
         "battery": batt,
         "pre-arm": _cell(r["prearm_ok"], "ok", "fail"),
         "position (EKF)": _cell(r["ekf_position_ok"], "ok", "not yet"),
-        "home": "-" if r["home"] is None else f"{r['home']['lat']:.5f}, {r['home']['lon']:.5f}",
+        "home": "-" if r["home"] is None else f"{r['home']['lat']:.5f},{r['home']['lon']:.5f}",
         "mission items": str(max(ob["mission"] - 1, 0)),
         "fence items": f"{ob['fence']}" + (" [red](off)[/]" if fence_off else ""),
         "rally points": str(ob["rally"]),
