@@ -116,6 +116,7 @@ class DroneSnapshot:
     gcs_sysid_hi: float | None = None  # MAV_GCS_SYSID_HI (4.7)
     needs_camera: bool = False  # the mission on board takes photos
     cam1_type: float | None = None
+    planned_home: tuple[float, float] | None = None  # lon, lat: the launch site of the uploaded plan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,3 +194,32 @@ __all__ = [
     "mode_name",
     "prearm_ok",
 ]
+
+
+#: How far a drone may stand from the launch site its plan was made for before that is pointed
+#: out, metres: GPS error and the size of a pad, below the 15 m between pads on one field.
+LAUNCH_TOLERANCE_M = 10.0
+
+
+def advisories(s: DroneSnapshot, *, tolerance_m: float = LAUNCH_TOLERANCE_M) -> list[PreflightFinding]:
+    """Warnings that do not stop a start: the drone stands away from its plan's launch site.
+
+    ArduCopter flies from where it is armed (its home), whatever home the plan carries: the path
+    from there to the first waypoint, and the separation and line-of-sight checks, assumed the
+    planned site. A drone on a neighbour's pad shows here too.
+
+    >>> snap = DroneSnapshot(drone="drone1", home=(103.6520, 16.0560, 150.0), planned_home=(103.6530, 16.0560))
+    >>> advisories(snap)[0].message.split(" — ")[0]
+    'stands 107 m from the launch site its plan was made for (16.05600,103.65300)'
+    """
+    from dronepatrol.geo import haversine_m
+
+    if s.home is None or s.planned_home is None or (s.home[0] == 0 and s.home[1] == 0):
+        return []
+    lon, lat = s.planned_home
+    d = haversine_m(s.home[0], s.home[1], lon, lat)
+    if d <= tolerance_m:
+        return []
+    return [PreflightFinding(drone=s.drone, check="launch", message=(
+        f"stands {d:.0f} m from the launch site its plan was made for ({lat:.5f},{lon:.5f}) — the plan's "
+        "separation and line-of-sight checks assumed that site: move the drone there, or plan from where it stands"))]

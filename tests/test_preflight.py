@@ -74,3 +74,23 @@ def test_ekf_and_prearm_bits() -> None:
 def test_mode_names() -> None:
     assert [mode_name(m) for m in (0, 3, 4, 6, 9, 17)] == ["STABILIZE", "AUTO", "GUIDED", "RTL", "LAND", "BRAKE"]
     assert mode_name(99) == "MODE 99"
+
+
+def test_a_drone_away_from_its_planned_launch_site_is_pointed_out_not_refused() -> None:
+    from dronepatrol.geo import haversine_m
+    from dronepatrol.preflight import LAUNCH_TOLERANCE_M, advisories
+
+    site = (103.6530, 16.0560)
+    # one field's pads are 15 m apart: a drone on its neighbour's pad is named
+    neighbour = (site[0] + 15 / (111_320 * 0.9610), site[1])
+    d = haversine_m(*neighbour, *site)
+    assert 14 < d < 16
+    snap = replace(READY, home=(*neighbour, 150.0), planned_home=site)
+    (w,) = advisories(snap)
+    assert w.check == "launch" and w.message.startswith(f"stands {d:.0f} m from the launch site")
+    assert "plan from where it stands" in w.message
+    assert evaluate(snap) == []  # a warning, not a refusal
+    near = replace(READY, home=(site[0] + 5 / 107_000, site[1], 150.0), planned_home=site)
+    assert haversine_m(*near.home[:2], *site) < LAUNCH_TOLERANCE_M and advisories(near) == []
+    assert advisories(replace(snap, planned_home=None)) == []   # no plan on record
+    assert advisories(replace(snap, home=(0.0, 0.0, 0.0))) == []  # no home yet (ArduPilot's 0,0)

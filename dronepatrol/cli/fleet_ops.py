@@ -295,6 +295,8 @@ def _print_status(rows: list[dict]) -> None:
             console.print(f"{r['drone']}: {r['prearm_text']}", soft_wrap=True, markup=False)
         for f in r["preflight"]:
             console.print(f"{r['drone']}: not ready to start: {f['message']}", soft_wrap=True, markup=False)
+        for f in r.get("warnings", []):
+            console.print(f"{r['drone']}: warning: {f['message']}", soft_wrap=True, markup=False)
 
 
 @app.command("status")
@@ -374,7 +376,9 @@ def start(
             raise SafetyError("pre-flight checks failed (no drone was started):\n"
                               + "\n".join(f.format() for f in findings), findings=findings)
 
-        def ready(offsets: dict[str, float]) -> None:
+        def ready(offsets: dict[str, float], warnings: list[PreflightFinding]) -> None:
+            for w in warnings:
+                console.print(f"[yellow]warning:[/] {w.format()}", soft_wrap=True)
             later = {n: s for n, s in offsets.items() if s > 0}
             info("pre-flight checks passed; starting " + ", ".join(
                 f"{n} (+{later[n]:.0f} s)" if n in later else n for n in order))

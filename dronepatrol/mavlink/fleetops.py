@@ -35,6 +35,7 @@ from dronepatrol.preflight import (
     DroneSnapshot,
     PreflightFinding,
     PreflightLimits,
+    advisories,
     ekf_position_ok,
     evaluate,
     gcs_counted,
@@ -90,6 +91,7 @@ class UploadRecord:
     takes_photos: bool = False
     start_offset_s: float = 0.0
     fence_alt_max_m: float | None = None
+    planned_home: tuple[float, float] | None = None  # lon, lat of the launch site the plan was made for
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> UploadRecord:
@@ -98,7 +100,16 @@ class UploadRecord:
                    counts={k: int(v) for k, v in dict(doc.get("counts", {})).items()},
                    takes_photos=bool(doc.get("takes_photos", False)),
                    start_offset_s=float(doc.get("start_offset_s", 0.0) or 0.0),
-                   fence_alt_max_m=doc.get("fence_alt_max_m"))
+                   fence_alt_max_m=doc.get("fence_alt_max_m"),
+                   planned_home=_lonlat(doc.get("planned_home")))
+
+
+def _lonlat(value: Any) -> tuple[float, float] | None:
+    try:
+        lon, lat = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    return lon, lat
 
 
 def load_uploads(directory: Path | None = None) -> dict[str, UploadRecord]:
@@ -267,6 +278,7 @@ def _record(link: Any, mission: Mission, source: str, board: Mapping[int, list])
         takes_photos=triggers_photos(board[0]),
         start_offset_s=float(getattr(mission, "start_offset_s", 0.0) or 0.0),
         fence_alt_max_m=mission.geofence.max_alt_m,
+        planned_home=(mission.home.lon, mission.home.lat),
     )
 
 
@@ -371,6 +383,7 @@ class DroneStatus:
     link: str = ""
     record: UploadRecord | None = None
     findings: list[PreflightFinding] = field(default_factory=list)
+    warnings: list[PreflightFinding] = field(default_factory=list)  # do not stop a start
 
     def to_json(self) -> dict[str, Any]:
         s = self.snapshot
@@ -388,6 +401,7 @@ class DroneStatus:
             "gcs_sysid": s.gcs_sysid, "gcs_sysid_hi": s.gcs_sysid_hi, "cam1_type": s.cam1_type,
             "takes_photos": s.needs_camera, "signing": self.signing,
             "preflight": [f.to_json() for f in self.findings],
+            "warnings": [f.to_json() for f in self.warnings],
         }
 
 
@@ -479,10 +493,11 @@ def drone_status(link: Any, record: UploadRecord | None, *, fix_gcs_sysid: bool 
         uploaded=record is not None, mission_match=match["mission"], fence_match=match["fence"],
         rally_match=match["rally"], fence_enable=fence_enable, fs_gcs_enable=fs_gcs, gcs_sysid=gcs_lo,
         gcs_sysid_hi=gcs_hi, needs_camera=triggers_photos(board[0]), cam1_type=cam1,
+        planned_home=None if record is None else record.planned_home,
     )
     return DroneStatus(snapshot=snap, counts={LISTS[mt]: len(board[mt]) for mt in (0, 1, 2)},
                        signing=_signing(link), link=str(getattr(link, "connection", "")), record=record,
-                       findings=evaluate(snap, limits, our_sysid=OUR_SYSID))
+                       findings=evaluate(snap, limits, our_sysid=OUR_SYSID), warnings=advisories(snap))
 
 
 def status_fleet(links: Mapping[str, Any], *, state: Path | None = None, fix_gcs_sysid: bool = False,
@@ -565,15 +580,18 @@ def preflight_fleet(links: Mapping[str, Any], *, state: Path | None = None,
 
 def start_fleet(links: Mapping[str, Any], *, state: Path | None = None, takeoff_alt_m: float = TAKEOFF_ALT_M,
                 arm_timeout_s: float = 60.0, limits: PreflightLimits = DEFAULT_LIMITS,
-                on_ready: Callable[[dict[str, float]], None] | None = None) -> dict[str, Outcome]:
+                on_ready: Callable[[dict[str, float], list[PreflightFinding]], None] | None = None
+                ) -> dict[str, Outcome]:
     """Pre-flight checks on every drone (exit 5 listing every failure, no drone starts), then start
     them together, each at the start offset its plan recorded.
 
     Checks that only need time (a 3D GPS fix, the position estimate settling after boot) are
-    asked again for up to ``arm_timeout_s`` before they count as failed."""
+    asked again for up to ``arm_timeout_s`` before they count as failed. ``on_ready(offsets,
+    warnings)`` is called once the checks pass, with the warnings that do not stop a start (a
+    drone away from its plan's launch site)."""
     deadline = time.monotonic() + arm_timeout_s
     while True:
-        _statuses, findings = preflight_fleet(links, state=state, limits=limits)
+        statuses, findings = preflight_fleet(links, state=state, limits=limits)
         if not findings or any(f.check not in SETTLING_CHECKS for f in findings) or time.monotonic() >= deadline:
             break
         time.sleep(1.0)
@@ -582,7 +600,7 @@ def start_fleet(links: Mapping[str, Any], *, state: Path | None = None, takeoff_
     records = load_uploads(state)
     offsets = {name: max(0.0, records[name].start_offset_s if name in records else 0.0) for name in links}
     if on_ready is not None:
-        on_ready(offsets)
+        on_ready(offsets, [w for o in statuses.values() if o.ok for w in o.value.warnings])
     # Every drone's thread starts now; each waits its offset on its own clock (vehicle seconds,
     # which a simulator runs at its speed-up), as the plan's separation check assumed.
     return for_each(links, lambda link: start_drone(link, offset_s=offsets[link.name],

@@ -437,3 +437,22 @@ def test_start_does_not_wait_when_a_check_needs_the_officer(cli, make_fleet, tmp
     r = cli("fleet", "start", "--fleet", ff, "--yes", "--arm-timeout", "30")
     assert r.exit_code == 5 and "FS_GCS_ENABLE = 0" in r.stderr and "position estimate" in r.stderr
     assert time.monotonic() - t0 < 15  # refused at once, not after the 30 s a settling check may take
+
+
+def test_status_warns_when_a_drone_stands_away_from_its_plans_launch_site(cli, make_fleet, tmp_path) -> None:
+    from dronepatrol.geo import haversine_m
+    from dronepatrol.sim.fleet import Home
+
+    mission = fenced_missions(1)[0]
+    # the drone stands 50 m north of the site its plan was made for (e.g. on another field)
+    fleet = make_fleet(drones=1, homes=[Home(lat_deg=mission.home.lat + 50 / 110_700, lon_deg=mission.home.lon)])
+    ff = fleet_file(tmp_path, fleet)
+    assert cli("fleet", "upload", mission_dir(tmp_path, [mission]), "--fleet", ff, "--yes").exit_code == 0
+    r = cli("fleet", "status", "--fleet", ff, "--json")
+    assert r.exit_code == 0, r.stderr
+    d0 = r.json["drones"][0]
+    (w,) = d0["warnings"]
+    d = haversine_m(d0["home"]["lon"], d0["home"]["lat"], mission.home.lon, mission.home.lat)
+    assert 45 < d < 55 and w["check"] == "launch" and w["message"].startswith(f"stands {d:.0f} m from the launch")
+    assert f"drone1: warning: stands {d:.0f} m from the launch site its plan was made for" in r.stderr
+    assert all(f["check"] != "launch" for f in d0["preflight"])  # it does not stop a start
