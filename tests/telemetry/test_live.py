@@ -210,3 +210,29 @@ def test_record_says_which_drone_is_silent(cli, make_fleet, tmp_path: Path, monk
     r = cli("telemetry", "record", tmp_path / "rec", "--duration", "2.5", "--fleet", toml)
     assert r.exit_code == 0, r.stderr
     assert "drone2: nothing received yet; recording goes on" in r.stderr and "drone1: nothing" not in r.stderr
+
+
+def test_watch_until_landed_waits_for_the_flight_then_ends(cli, make_fleet, tmp_path: Path) -> None:  # noqa: F811
+    import threading
+
+    sim = make_fleet(drones=1)
+    states: list[bool] = []
+
+    def pilot() -> None:  # arms the drone a second in, disarms it a second later
+        for armed in (True, False):
+            time.sleep(1.0)
+            with sim.lock:
+                assert sim.vehicle(0).arm(force=True) if armed else sim.vehicle(0).disarm(force=True)
+            states.append(armed)
+
+    t = threading.Thread(target=pilot)
+    t0 = time.monotonic()
+    t.start()
+    r = cli("telemetry", "watch", "--fleet", fleet_toml(sim, tmp_path / "f.toml"), "--until-landed",
+            "--duration", "20", "--json")
+    t.join()
+    assert r.exit_code == 0, r.stderr
+    assert "the watch ends once drone1 has flown (armed) and landed (disarmed)" in r.stderr
+    seen = [json.loads(x)["drones"][0]["armed"] for x in r.stdout.splitlines()]
+    assert seen[0] is not True and True in seen and seen[-1] is False  # on the ground, flew, landed
+    assert states == [True, False] and time.monotonic() - t0 < 10  # ended at the landing, not at --duration
