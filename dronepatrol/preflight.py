@@ -157,7 +157,7 @@ def evaluate(s: DroneSnapshot, limits: PreflightLimits | None = None, *, our_sys
         fail("fence", "the fence is not enabled (FENCE_ENABLE is not 1) — run 'dronepatrol fleet upload DIR' again")
     if s.gps_fix is None or s.gps_fix < limits.min_gps_fix:
         fix = "unknown" if s.gps_fix is None else GPS_FIX_NAMES.get(s.gps_fix, str(s.gps_fix))
-        fail("gps", f"GPS is {fix}, a 3D fix is needed — wait in the open sky")
+        fail("gps", f"no 3D GPS fix yet ({fix}) — wait in the open sky")
     elif s.satellites is not None and s.satellites < limits.min_satellites:
         fail("gps", f"only {s.satellites} satellites (at least {limits.min_satellites}) — wait in the open sky")
     if s.battery_pct is None or s.battery_pct < limits.min_battery_pct:
