@@ -245,7 +245,7 @@ def sitl_runs(quick: bool, speedup: float) -> None:
     os.environ.setdefault("DRONEPATROL_SITL", str(binary))
     from tests.sitl import ROIET_HOMES, start_sitl_fleet
 
-    homes = [(float(h.split(",")[1]), float(h.split(",")[0])) for h in ROIET_HOMES.split(";")[:3]]
+    homes = [(h.lon, h.lat) for h in ROIET_HOMES[:3]]
     print(f"== ArduCopter SITL ({binary}, speed-up {speedup:g})")
     with start_sitl_fleet(3, speedup=speedup) as fleet:
         time.sleep(5.0)
