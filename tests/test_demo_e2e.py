@@ -143,3 +143,14 @@ def test_ctrl_c_stops_the_demo_with_130_and_leaves_nothing_running(tmp_path) -> 
     assert not [p for p in os.listdir(tmp_path / "run") if p.endswith(".json")], "no link owner left registered"
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
     assert leftover == [], "no process of the demo is left"
+
+
+def test_the_demo_finds_the_example_zone_from_any_folder(cli, tmp_path, monkeypatch) -> None:
+    from dronepatrol.cli.demo import DEFAULT_ZONE, _example_zone
+
+    monkeypatch.chdir(tmp_path)  # not the checkout: geofences/roiet.geojson is not here
+    found = _example_zone(DEFAULT_ZONE)
+    assert found.is_absolute() and found.is_file() and found.parts[-2:] == ("geofences", "roiet.geojson")
+    assert _example_zone(Path("mine.geojson")) == Path("mine.geojson")  # a zone given is never replaced
+    r = cli("demo", "--zone", "mine.geojson")
+    assert r.exit_code == 3 and "mine.geojson: no such zone file" in r.stderr

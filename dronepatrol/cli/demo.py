@@ -29,6 +29,15 @@ from dronepatrol.errors import DronePatrolError, InputError, UsageError
 
 DEFAULT_ZONE = Path("geofences/roiet.geojson")
 
+
+def _example_zone(zone: Path) -> Path:
+    """``zone``; the default, when it is not in the current folder, from the dronepatrol checkout
+    this package runs from (``pip install -e .``), so that the demo runs from any folder."""
+    if zone != DEFAULT_ZONE or zone.is_file():
+        return zone
+    checkout = Path(__file__).resolve().parents[2] / DEFAULT_ZONE
+    return checkout if checkout.is_file() else zone
+
 #: Set by Ctrl-C during the demo: a step that takes Ctrl-C as its normal end (``telemetry watch``)
 #: still stops the demo after it.
 _INTERRUPTED = threading.Event()
@@ -221,6 +230,7 @@ def demo(
     Uses the same commands an officer runs; prints where everything is. Ctrl-C stops the drones'
     simulation and every helper process, after saving what was recorded.
     """
+    zone = _example_zone(zone)
     if not zone.is_file():
         raise InputError(f"{zone}: no such zone file — run the demo from the dronepatrol folder or give --zone FILE")
     if sitl is not None and not sitl.is_file():
