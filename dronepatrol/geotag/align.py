@@ -42,8 +42,11 @@ class Alignment:
 
     ``residuals_s[k] = photo_t[i] + offset_s - trigger_t[j]`` for ``pairs[k] = (i, j)``.
     ``runner_up_offset_s`` is the best other candidate offset and ``runner_up_ratio`` its score
-    relative to the winner (close to 1: the alignment is ambiguous, e.g. a perfectly regular
-    sequence shifted by one shot).
+    relative to the winner's, both scored at the final (tightened) matching tolerance (close to
+    1: the alignment is ambiguous, e.g. a perfectly regular sequence shifted by one shot), and
+    ``runner_up_evidence`` how many photos' worth (a perfect match scores 2 per photo) the winner
+    is ahead by: every lane of a survey starts and ends where the shifted sequence cannot match,
+    so many lanes decide between two offsets that a ratio alone calls close.
     """
 
     offset_s: float
@@ -55,6 +58,7 @@ class Alignment:
     score: float
     runner_up_offset_s: float | None = None
     runner_up_ratio: float = 0.0
+    runner_up_evidence: float = 0.0
 
 
 def default_tolerance_s(trigger_t: Sequence[float], *, subsecond: bool) -> float:
@@ -211,6 +215,17 @@ def align(
             tol = tight
             pairs = match_pairs(p, t, off, tol)
             r = np.array([p[i] + off - t[j] for i, j in pairs])
+    runner_ratio = 0.0 if runner is None or score <= 0 else float(runner[0] / score)
+    evidence = 0.0 if runner is None else (score - runner[0]) / 2.0
+    if runner is not None and tol < tolerance_s and len(pairs):
+        # Judge the runner-up at the tolerance the photos were matched with: shifted by one shot,
+        # regular shots still line up along straight lanes, but not where the drone turned.
+        runner_pairs = match_pairs(p, t, runner[1], tol)
+        rr = np.array([p[i] + runner[1] - t[j] for i, j in runner_pairs])
+        ours = float(np.sum(2.0 - (r / tol) ** 2))
+        theirs = float(np.sum(2.0 - (rr / tol) ** 2)) if runner_pairs else 0.0
+        runner_ratio = theirs / ours if ours > 0 else 0.0
+        evidence = (ours - theirs) / 2.0
     mapped = tuple((int(po[i]), int(to[j])) for i, j in pairs)
     matched_p = {i for i, _ in mapped}
     matched_t = {j for _, j in mapped}
@@ -224,7 +239,8 @@ def align(
         tolerance_s=tol,
         score=float(score),
         runner_up_offset_s=None if runner is None else float(runner[1]),
-        runner_up_ratio=0.0 if runner is None or score <= 0 else float(runner[0] / score),
+        runner_up_ratio=runner_ratio,
+        runner_up_evidence=evidence,
     )
 
 

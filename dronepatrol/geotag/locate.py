@@ -36,6 +36,9 @@ from dronepatrol.telemetry.model import Track, Trigger
 MIN_PAIRS = 3
 #: Runner-up offsets scoring this close to the winner make the alignment ambiguous (warning).
 AMBIGUOUS_RATIO = 0.9
+#: ... unless the winner is ahead by this many photos' worth of matches (lane ends, gaps, turns
+#: where the other offset cannot line the photos up): then the alignment is decided.
+DECISIVE_PHOTOS = 5.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -255,7 +258,8 @@ def _place_aligned(
             res = _interpolated(photo, drone, a.offset_s)
             (out if isinstance(res, Placement) else problems).append(res)
     warnings = []
-    if a.runner_up_offset_s is not None and a.runner_up_ratio >= AMBIGUOUS_RATIO:
+    if (a.runner_up_offset_s is not None and a.runner_up_ratio >= AMBIGUOUS_RATIO
+            and a.runner_up_evidence < DECISIVE_PHOTOS):
         warnings.append(
             f"offset {a.offset_s:+.2f} s and {a.runner_up_offset_s:+.2f} s align the photos almost equally "
             f"well (regular shots?); check a few photos, or give --offset"
@@ -350,6 +354,7 @@ def _auto_offset(
             offset_s=a.offset_s, pairs=tuple((k, j) for k, (_, j) in enumerate(a.pairs)), residuals_s=a.residuals_s,
             unmatched_photos=(), unmatched_triggers=a.unmatched_triggers, tolerance_s=a.tolerance_s, score=a.score,
             runner_up_offset_s=a.runner_up_offset_s, runner_up_ratio=a.runner_up_ratio,
+            runner_up_evidence=a.runner_up_evidence,
         )
         reports.append(_place_aligned(mine_photos, d, sub, group, peeled, problems))
         found.append((d, a.offset_s))

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dronepatrol.geotag.align import align, default_tolerance_s, match_pairs
+from dronepatrol.geotag.locate import AMBIGUOUS_RATIO, DECISIVE_PHOTOS
 
 
 @st.composite
@@ -62,6 +63,22 @@ def test_regular_shots_off_by_one_is_reported_as_ambiguous():
     assert abs(a.offset_s - 37.0) < 1e-9  # the full overlap wins (one more pair)
     assert a.runner_up_offset_s is not None and abs(abs(a.runner_up_offset_s - 37.0) - 2.0) < 1e-6
     assert a.runner_up_ratio > 0.9
+    assert a.runner_up_evidence < DECISIVE_PHOTOS  # one pair's worth: nothing decides it
+
+
+def test_lanes_decide_between_offsets_that_regular_shots_make_close():
+    # a survey: 6 lanes of 20 shots 1.6 s apart, 12 s turns between them, a little trigger jitter
+    trig = []
+    t = 100.0
+    for lane in range(6):
+        trig += [t + 1.6 * k + 0.01 * ((k * 7 + lane) % 3 - 1) for k in range(20)]
+        t = trig[-1] + 12.0
+    photos = [x - 37.0 for x in trig]
+    a = align(photos, trig, tolerance_s=0.7)
+    assert abs(a.offset_s - 37.0) < 0.02 and len(a.pairs) == len(trig)
+    assert a.runner_up_offset_s is not None and abs(abs(a.runner_up_offset_s - 37.0) - 1.6) < 0.05
+    assert a.runner_up_ratio >= AMBIGUOUS_RATIO  # shifted by one shot, most photos still line up...
+    assert a.runner_up_evidence >= DECISIVE_PHOTOS  # ...but every lane's end contradicts it
 
 
 def test_match_pairs_prefers_more_pairs_then_closer():
