@@ -59,6 +59,10 @@ def test_demo_flies_records_geotags_and_reports(cli, tmp_path, private_state) ->
                           "geotag the photos", "build the report"]
     assert run["steps"][3]["argv"][-3:] == ["--drones", "drone1,drone2,drone3", "--yes"]
     assert "verified on drone1, drone2, drone3" in " ".join(r.stderr.split())
+    # no terminal: the live view's JSON lines went to a file of the demo's, not into its messages
+    views = [json.loads(line) for line in (Path(run["out"]) / "watch.jsonl").read_text().splitlines()]
+    assert len(views) > 10 and all(d["armed"] is False for d in views[-1]["drones"])
+    assert any(d["armed"] for v in views for d in v["drones"]) and '"link_age_s"' not in r.stderr
 
     session = Path(run["flights"])
     tlogs = sorted(session.glob("*.tlog"))

@@ -97,11 +97,13 @@ def _say(text: str) -> None:
         console.print(text, soft_wrap=True)
 
 
-def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = False) -> Any:
+def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = False,
+          lines_to: Path | None = None) -> Any:
     """Run ``dronepatrol ARGS`` in this process, as typed; a failure stops the demo with its code.
 
     With ``json_result`` the command also gets ``--json`` and its JSON document is returned. A
-    step's own machine output never reaches stdout, which holds only the demo's ``--json``."""
+    step's own machine output never reaches stdout, which holds only the demo's ``--json``; with
+    ``lines_to`` it is appended to that file instead of the terminal."""
     import io
     import sys
 
@@ -112,7 +114,12 @@ def _step(run: DemoRun, title: str, args: list[Any], *, json_result: bool = Fals
     t0 = time.monotonic()
     command = typer.main.get_command(app)
     out = io.StringIO()
-    with contextlib.redirect_stdout(out if json_result else sys.stderr):
+    with contextlib.ExitStack() as files:
+        sink = out if json_result else sys.stderr
+        if lines_to is not None:
+            sink = files.enter_context(lines_to.open("a", encoding="utf-8"))
+            _say(f"[dim]no terminal for the live table: its JSON lines go to {escape(str(lines_to))}[/]")
+        files.enter_context(contextlib.redirect_stdout(sink))
         try:
             code = command.main(args=argv + (["--json"] if json_result else []), prog_name="dronepatrol",
                                 standalone_mode=False)
@@ -305,7 +312,8 @@ def _demo(opts: DemoOptions, json_out: bool) -> None:
                 _step(run, f"start {kind} sortie {sortie}",
                       ["fleet", "start", "--fleet", fleet_file, *chosen, "--yes"])
                 _step(run, "watch until every drone has landed",
-                      ["telemetry", "watch", "--fleet", fleet_file, *chosen, "--until-landed"])
+                      ["telemetry", "watch", "--fleet", fleet_file, *chosen, "--until-landed"],
+                      lines_to=None if console.is_terminal else run.out / "watch.jsonl")
                 run.landed += 1
         stack.close()  # the recording is closed before the logs are read
     tlogs = sorted(run.flights.glob("*.tlog")) if run.flights else []
