@@ -133,6 +133,19 @@ def test_status_shows_what_is_on_board(sitl, cli) -> None:
         assert [f["check"] for f in d["preflight"]] in ([], ["gcs_failsafe"])
 
 
+def test_start_offsets_are_waited_on_arducopters_clock(sitl) -> None:
+    from dronepatrol.config import load_fleet
+    from dronepatrol.mavlink import ops
+    from dronepatrol.mavlink.fleetlink import open_fleet
+
+    with open_fleet(load_fleet(sitl["fleet_file"]), names=["drone1"], timeout_s=20) as links:
+        t0 = time.monotonic()
+        waited = ops.sleep_vehicle(links["drone1"], 5.0)
+        wall = time.monotonic() - t0
+    assert 5.0 <= waited < 6.0
+    assert wall < 4.0  # SITL runs 10x: half a second when it keeps up; 5 s on the laptop's clock
+
+
 def test_start_arms_takes_off_and_flies_auto(sitl, cli) -> None:
     r = cli("fleet", "start", "--fleet", sitl["fleet_file"], "--yes", "--json", "--arm-timeout", "60")
     assert r.exit_code == 0, r.stderr
