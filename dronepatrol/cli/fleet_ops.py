@@ -269,7 +269,8 @@ def _status_cells(r: dict) -> dict[str, str]:
 
 def _print_status(rows: list[dict]) -> None:
     """The fleet's status: one column per drone (three per table, so 80 columns suffice), then
-    each drone's notes (last PreArm text, what keeps it from starting)."""
+    each drone's notes (last PreArm text, what keeps it from starting). A drone without a link
+    shows "no link"; why is the error the command ends with."""
     from rich.table import Table
 
     labels = list(_status_cells({"error": ""}).keys())
@@ -287,9 +288,7 @@ def _print_status(rows: list[dict]) -> None:
             table.add_row(label, *[c.get(label, "") for c in cells])
         console.print(table)
     for r in rows:
-        if "error" in r:
-            err = r["error"] if r["error"].startswith(f"{r['drone']}:") else f"{r['drone']}: {r['error']}"
-            console.print(err, soft_wrap=True, markup=False)
+        if "error" in r:  # said once, in the error that ends the command (exit 4)
             continue
         if r["prearm_text"]:
             console.print(f"{r['drone']}: {r['prearm_text']}", soft_wrap=True, markup=False)

@@ -456,3 +456,21 @@ def test_status_warns_when_a_drone_stands_away_from_its_plans_launch_site(cli, m
     assert 45 < d < 55 and w["check"] == "launch" and w["message"].startswith(f"stands {d:.0f} m from the launch")
     assert f"drone1: warning: stands {d:.0f} m from the launch site its plan was made for" in r.stderr
     assert all(f["check"] != "launch" for f in d0["preflight"])  # it does not stop a start
+
+
+def test_status_shows_a_silent_drone_and_says_why_once(cli, make_fleet, tmp_path) -> None:
+    import socket
+
+    fleet = make_fleet(drones=1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    ff = fleet_file(tmp_path, fleet, ports=[fleet.ports[0], dead])
+    r = cli("fleet", "status", "--fleet", ff, "--wait", "1", "--json")
+    assert r.exit_code == 4
+    rows = {x["drone"]: x for x in r.json["drones"]}
+    assert rows["drone1"]["mode"] == "STABILIZE" and rows["drone2"]["link"] is None
+    link_row = next(line for line in r.stderr.splitlines() if line.startswith("│ link"))
+    assert "ok" in link_row and "no link" in link_row
+    assert r.stderr.count("drone2: no HEARTBEAT from system id 2") == 1  # in the error that ends it, once
+    assert "status failed on drone2" in r.stderr
