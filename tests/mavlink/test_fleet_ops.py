@@ -271,6 +271,25 @@ def test_start_honours_the_plans_start_offsets(cli, make_fleet, tmp_path) -> Non
     # began_s is on the drone's clock (the simulator runs 20x): 2 s of vehicle time, not of ours
     assert rows["drone1"]["began_s"] == 0 and 2.0 <= rows["drone2"]["began_s"] < 2.6
     assert "drone2 (+2 s)" in r.stderr
+    assert "from the launch site its plan was made for" not in r.stderr  # each stands on its own pad
+
+
+def test_start_warns_about_a_drone_away_from_its_launch_site_and_starts_it(cli, make_fleet, tmp_path) -> None:
+    from dronepatrol.sim.fleet import Home
+
+    mission = fenced_missions(3)[0]  # a patrol (no camera needed)
+    fleet = make_fleet(drones=1, homes=[Home(lat_deg=mission.home.lat + 40 / 110_700, lon_deg=mission.home.lon)])
+    ff = fleet_file(tmp_path, fleet)
+    assert cli("fleet", "upload", mission_dir(tmp_path, [mission]), "--fleet", ff, "--yes").exit_code == 0
+    with fleet.lock:
+        fleet.vehicle(0).params.set("FS_GCS_ENABLE", 1)
+        fleet.vehicle(0).params.set("FS_GCS_TIMEOUT", 120)
+    r = cli("fleet", "start", "--fleet", ff, "--yes", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json["started"][0]["started"] is True
+    warning = next(line for line in r.stderr.splitlines() if line.startswith("warning: drone1: stands"))
+    assert "m from the launch site its plan was made for" in warning
+    assert r.stderr.index(warning) < r.stderr.index("pre-flight checks passed")  # said before it takes off
 
 
 def test_start_offsets_are_waited_on_the_drones_clock(make_fleet) -> None:
