@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from dronepatrol.cli.main import run
+
+# CI runs the same property-test examples every time (Hypothesis's "ci" profile: derandomized,
+# no example database): a red build means a change broke something. Development runs keep
+# searching at random, and what they find is kept as an explicit test.
+if os.environ.get("DRONEPATROL_CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 GEOFENCES = ROOT / "geofences"
