@@ -22,6 +22,7 @@ import pytest
 from dronepatrol.mavlink.tlog import iter_messages
 from dronepatrol.mavlink.tracks import read_tracks
 from tests.conftest import ROOT
+from tests.interrupt import dronepatrol_argv
 
 SMALL = ROOT / "tests" / "fixtures" / "demo-small.geojson"
 CLOCK_OFFSET_S = 37.0  # the demo's camera clocks run this far ahead
@@ -122,12 +123,11 @@ def test_demo_on_three_real_arducopter_sitl_instances(cli, tmp_path, private_sta
 def test_ctrl_c_stops_the_demo_with_130_and_leaves_nothing_running(tmp_path) -> None:
     import signal
     import subprocess
-    import sys
     import time
 
     env = dict(os.environ, DRONEPATROL_STATE_DIR=str(tmp_path / "state"),
                DRONEPATROL_RUNTIME_DIR=str(tmp_path / "run"))
-    argv = [sys.executable, "-m", "dronepatrol", "demo", "--zone", str(SMALL), "-o", str(tmp_path / "d")]
+    argv = dronepatrol_argv("demo", "--zone", str(SMALL), "-o", str(tmp_path / "d"))
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
 
     def flying() -> bool:  # the recording grows past what setup and upload send: the drones are in the air

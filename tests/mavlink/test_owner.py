@@ -15,6 +15,7 @@ import pytest
 from dronepatrol.mavlink.fleetlink import open_fleet
 from dronepatrol.mavlink.link import M
 from dronepatrol.mavlink.owner import LinkOwner, ensure_owner, find_owner, state_path, stop_owner
+from tests.interrupt import dronepatrol_argv
 from tests.mavlink.test_link import fleet_of, wait_for
 from tests.sim.conftest import Gcs, make_fleet  # noqa: F401 (fixture)
 
@@ -189,13 +190,12 @@ def test_an_owner_of_another_fleet_file_serves_the_drones_it_holds(make_fleet) -
 def test_fleet_serve_records_and_ctrl_c_closes_the_recording(make_fleet, tmp_path: Path) -> None:  # noqa: F811
     import signal
     import subprocess
-    import sys
 
     sim = make_fleet()
     fleet_file = tmp_path / "fleet.toml"
     fleet_file.write_text(f'[[drones]]\nname = "drone1"\nconnection = "{sim.connection_strings[0]}"\nsystem_id = 1\n')
-    proc = subprocess.Popen([sys.executable, "-m", "dronepatrol", "fleet", "serve", "--fleet", str(fleet_file),
-                             "--base-port", "0", "--record", str(tmp_path / "rec")],
+    proc = subprocess.Popen(dronepatrol_argv("fleet", "serve", "--fleet", str(fleet_file),
+                                             "--base-port", "0", "--record", str(tmp_path / "rec")),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
         from dronepatrol.config import load_fleet

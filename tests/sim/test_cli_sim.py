@@ -17,6 +17,7 @@ import typer
 from dronepatrol.cli.sim import parse_home, parse_wind, sim
 from dronepatrol.errors import InputError, UsageError
 from dronepatrol.sim.fleet import default_homes
+from tests.interrupt import python_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,7 +106,7 @@ def test_foreground_run_prints_ports_and_exits_130_on_ctrl_c(tmp_path):
     base = free_port_block()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, "--drones", "2", "--base-port", str(base), "--speedup", "5", "--camera"],
+        python_argv(RUNNER, "--drones", "2", "--base-port", str(base), "--speedup", "5", "--camera"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

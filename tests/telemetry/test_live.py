@@ -15,6 +15,7 @@ from dronepatrol.config import DroneConfig, FleetConfig
 from dronepatrol.mavlink.owner import ensure_owner, stop_owner
 from dronepatrol.mavlink.tlog import iter_messages, iter_tlog
 from dronepatrol.mavlink.tracks import read_track
+from tests.interrupt import dronepatrol_argv
 from tests.sim.conftest import Gcs, make_fleet  # noqa: F401 (fixture)
 
 
@@ -133,14 +134,13 @@ def test_record_command_and_owner_killed_with_sigkill(cli, make_fleet, tmp_path:
 
 def test_ctrl_c_exits_0_after_closing_the_recording(make_fleet, tmp_path: Path) -> None:  # noqa: F811
     import subprocess
-    import sys
 
     sim = make_fleet(drones=2)
     toml = fleet_toml(sim, tmp_path / "f.toml")
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-m", "dronepatrol", "telemetry", "watch", "--fleet", str(toml),
-                             "--record", str(tmp_path / "rec"), "--json"], cwd=root, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    proc = subprocess.Popen(dronepatrol_argv("telemetry", "watch", "--fleet", str(toml),
+                                             "--record", str(tmp_path / "rec"), "--json"),
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
         first = proc.stdout.readline()  # the live view is up
         assert json.loads(first)["drones"]
