@@ -182,20 +182,6 @@ def evaluate(s: DroneSnapshot, limits: PreflightLimits | None = None, *, our_sys
     return out
 
 
-__all__ = [
-    "COPTER_MODES",
-    "MODE_NUMBERS",
-    "DroneSnapshot",
-    "PreflightFinding",
-    "PreflightLimits",
-    "ekf_position_ok",
-    "evaluate",
-    "gcs_counted",
-    "mode_name",
-    "prearm_ok",
-]
-
-
 #: How far a drone may stand from the launch site its plan was made for before that is pointed
 #: out, metres: GPS error and the size of a pad, below the 15 m between pads on one field.
 LAUNCH_TOLERANCE_M = 10.0
@@ -212,7 +198,7 @@ def advisories(s: DroneSnapshot, *, tolerance_m: float = LAUNCH_TOLERANCE_M) -> 
     >>> advisories(snap)[0].message.split(" — ")[0]
     'stands 107 m from the launch site its plan was made for (16.05600,103.65300)'
     """
-    from dronepatrol.geo import haversine_m
+    from dronepatrol.geo import haversine_m  # geo loads pyproj: not for every user of this module
 
     if s.home is None or s.planned_home is None or (s.home[0] == 0 and s.home[1] == 0):
         return []
@@ -223,3 +209,20 @@ def advisories(s: DroneSnapshot, *, tolerance_m: float = LAUNCH_TOLERANCE_M) -> 
     return [PreflightFinding(drone=s.drone, check="launch", message=(
         f"stands {d:.0f} m from the launch site its plan was made for ({lat:.5f},{lon:.5f}) — the plan's "
         "separation and line-of-sight checks assumed that site: move the drone there, or plan from where it stands"))]
+
+
+__all__ = [
+    "COPTER_MODES",
+    "LAUNCH_TOLERANCE_M",
+    "MODE_NUMBERS",
+    "DroneSnapshot",
+    "PreflightFinding",
+    "PreflightLimits",
+    "advisories",
+    "ekf_position_ok",
+    "evaluate",
+    "gcs_counted",
+    "mode_name",
+    "prearm_ok",
+]
+

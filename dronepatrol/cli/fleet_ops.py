@@ -224,6 +224,9 @@ def _status_rows(statuses: dict[str, Any], link_errors: dict[str, DronePatrolErr
 
 #: Drones side by side in one status table: three fit an 80-column terminal.
 STATUS_DRONES_PER_TABLE = 3
+#: The status table's rows, in order (:func:`_status_cells` gives each drone's column).
+STATUS_ROWS = ("link", "mode", "armed", "GPS", "battery", "pre-arm", "position (EKF)", "home", "mission items",
+               "fence items", "rally points", "matches upload", "signing")
 
 
 def _status_cells(r: dict) -> dict[str, str]:
@@ -273,10 +276,6 @@ def _print_status(rows: list[dict]) -> None:
     shows "no link"; why is the error the command ends with."""
     from rich.table import Table
 
-    labels = list(_status_cells({"error": ""}).keys())
-    sample = next((r for r in rows if "error" not in r), None)
-    if sample is not None:
-        labels = list(_status_cells(sample).keys())
     for k in range(0, len(rows), STATUS_DRONES_PER_TABLE):
         chunk = rows[k:k + STATUS_DRONES_PER_TABLE]
         table = Table(title="fleet status" if k == 0 else None, title_justify="left")
@@ -284,7 +283,7 @@ def _print_status(rows: list[dict]) -> None:
         cells = [_status_cells(r) for r in chunk]
         for r in chunk:
             table.add_column(r["drone"], overflow="fold")
-        for label in labels:
+        for label in STATUS_ROWS:
             table.add_row(label, *[c.get(label, "") for c in cells])
         console.print(table)
     for r in rows:

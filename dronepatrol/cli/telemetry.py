@@ -256,9 +256,9 @@ def watch(
                                            else "")
             live = watch_views(links, chosen, frame_s=FRAME_S,
                                stop=None if end is None else (lambda: time.monotonic() >= end))
-            views = landed(live, [d.name for d in chosen if d.name in links]) if until_landed else live
+            watched = [d.name for d in chosen if d.name in links]
+            views = landed(live, watched) if until_landed else live
             if until_landed:
-                watched = [d.name for d in chosen if d.name in links]
                 say(f"the watch ends once {', '.join(watched)} {'has' if len(watched) == 1 else 'have each'} flown "
                     "(armed) and landed (disarmed); drones still on the ground are waited for")
             try:

@@ -104,6 +104,9 @@ def wait_for(link: Port, types: Iterable[str], timeout_s: float, cond: Callable[
 
 #: Messages that carry the autopilot's own clock (``time_boot_ms``: milliseconds since it booted).
 CLOCK_TYPES = ("GLOBAL_POSITION_INT", "ATTITUDE", "SYSTEM_TIME")
+#: How far one message's ``time_boot_ms`` may stand behind an earlier one's (another message type,
+#: stamped a little earlier in the same loop) before the clock counts as gone back: a reboot (ms).
+CLOCK_JITTER_MS = 200
 
 
 def sleep_vehicle(link: Port, seconds: float, *, silence_s: float = 5.0) -> float:
@@ -128,7 +131,7 @@ def sleep_vehicle(link: Port, seconds: float, *, silence_s: float = 5.0) -> floa
             now = int(msg.time_boot_ms)
             if start is None:
                 start = now
-            if now < start:
+            if now + CLOCK_JITTER_MS < start:
                 raise LinkTimeout(f"{link.name}: its clock went back while waiting for its start time (it "
                                   f"rebooted) — check the drone, then start again")
             if now - start >= seconds * 1000.0:

@@ -43,10 +43,6 @@ class SetupResult:
     rebooted: bool = False
 
 
-#: How far one message's ``time_boot_ms`` may stand behind an earlier one's without a reboot (ms).
-CLOCK_JITTER_MS = 200
-
-
 def _boot_ms(link: Any) -> int | None:
     msg = ops.request_message(link, MSG_SYSTEM_TIME, "SYSTEM_TIME", timeout_s=1.0, retries=2)
     return None if msg is None else int(msg.time_boot_ms)
@@ -73,7 +69,7 @@ def reboot(link: Any, *, timeout_s: float = 60.0) -> None:
             msg = clock.get(0.2)
             if msg is not None:
                 ms = int(msg.time_boot_ms)
-                if ms + CLOCK_JITTER_MS < highest:
+                if ms + ops.CLOCK_JITTER_MS < highest:
                     return
                 highest = max(highest, ms)
             if time.monotonic() < ask_at:
@@ -83,7 +79,7 @@ def reboot(link: Any, *, timeout_s: float = 60.0) -> None:
             if now is not None:
                 elapsed_ms = 1000.0 * (time.monotonic() - t_before)
                 relinked = getattr(getattr(link, "health", None), "reconnects", 0) > reconnects
-                if before is None or relinked or now + CLOCK_JITTER_MS < highest or now < before + 0.5 * elapsed_ms:
+                if before is None or relinked or now + ops.CLOCK_JITTER_MS < highest or now < before + 0.5 * elapsed_ms:
                     return
                 highest = max(highest, now)
     raise LinkTimeout(f"{link.name}: did not come back within {timeout_s:g} s after the reboot — check the drone, "
